@@ -1,0 +1,42 @@
+# kbridge: entry points. Every target installs what it needs first
+# (scripts/setup-host.sh: idempotent, about a second when already done).
+#   make demo    build, boot the emulated board, show kbridge working, power off
+#   make test    host checks + in-guest tests on every kernel lane; ends "N passed, N failed, N skipped"
+#   make shell   interactive shell on the emulated board (LANE=6.12|latest|6.12-debug)
+LANE ?= 6.12
+S := scripts
+
+.PHONY: all setup kernels kmod agent demo test shell check clean distclean
+all: demo
+
+setup:
+	@$(S)/setup-host.sh
+
+kernels: setup
+	@for l in 6.12 latest 6.12-debug; do $(S)/kernel.sh $$l || exit $$?; done
+
+kmod: setup
+	@$(S)/kernel.sh $(LANE) >/dev/null && $(S)/build-kmod.sh $(LANE)
+
+agent: setup
+	@$(S)/build-agent.sh
+
+demo: setup
+	@$(S)/kernel.sh $(LANE) >/dev/null && $(S)/build-agent.sh >/dev/null && $(S)/run-guest.sh $(LANE) demo
+
+shell: setup
+	@$(S)/kernel.sh $(LANE) >/dev/null && $(S)/build-agent.sh >/dev/null && $(S)/run-guest.sh $(LANE) shell
+
+test:
+	@$(S)/test.sh
+
+# Host-only checks (no kernel builds): fast feedback while editing.
+check: setup
+	@KBRIDGE_LANES= $(S)/test.sh
+
+clean:
+	rm -rf out
+
+# Also drop the kernel builds and tools cached outside the repo.
+distclean: clean
+	rm -rf $${KBRIDGE_CACHE:-$$HOME/.cache/kbridge}

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! GPIO lines through gpiolib's consumer API.
+//!
+//! C header: [include/linux/gpio/consumer.h](srctree/include/linux/gpio/consumer.h)
+//!
+//! Linux 6.12's bindings have no `gpiod_*`, so each call goes through one glue
+//! function. All calls here may sleep (`*_cansleep`): process context only.
+
+use core::ffi::CStr;
+use core::ptr::NonNull;
+use kernel::prelude::*;
+
+use crate::ffi::{self, gpio_desc};
+use crate::platform::Device;
+
+/// A GPIO line requested by kbridge for the bound device.
+///
+/// # Invariants
+///
+/// `desc` was returned by `devm_gpiod_get_index()` for the bound device and
+/// stays valid until devres releases it, which happens after `remove` returns;
+/// a `Gpio` is owned by the device's `Board`, which is dropped in `remove`.
+pub(crate) struct Gpio {
+    desc: NonNull<gpio_desc>,
+}
+
+impl Gpio {
+    /// Requests line `idx` of `<con_id>-gpios`, as an output driven to its
+    /// inactive level or as an input.
+    pub(crate) fn get(dev: &Device<'_>, con_id: &CStr, idx: u32, output: bool) -> Result<Self> {
+        let mut desc: *mut gpio_desc = core::ptr::null_mut();
+        // SAFETY: `dev` is bound; `con_id` is NUL-terminated; `desc` is a
+        // valid out-pointer.
+        let ret = unsafe { ffi::kbridge_glue_gpiod_get(dev.as_raw(), con_id.as_ptr(), idx, output, &mut desc) };
+        kernel::error::to_result(ret)?;
+        // INVARIANT: a successful devm get returns a valid descriptor.
+        NonNull::new(desc).map(|desc| Gpio { desc }).ok_or(EINVAL)
+    }
+
+    /// Reads the logical value.
+    pub(crate) fn value(&self) -> Result<bool> {
+        // SAFETY: `desc` is valid (type invariant); process context.
+        let v = unsafe { ffi::kbridge_glue_gpiod_get_value(self.desc.as_ptr()) };
+        kernel::error::to_result(v)?;
+        Ok(v != 0)
+    }
+
+    /// Whether the firmware marked the line active-low.
+    pub(crate) fn is_active_low(&self) -> bool {
+        // SAFETY: `desc` is valid (type invariant).
+        unsafe { ffi::kbridge_glue_gpiod_is_active_low(self.desc.as_ptr()) }
+    }
+}

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! kbridge: a board's LEDs and GPIO lines, one state, every kernel↔user
+//! interface.
+//!
+//! The crate root: module registration and the map of the code.
+//!
+//! - [`board`]: the board model (safe code; all logic lives here and below).
+//! - [`platform`], [`dt`], [`gpio`], [`led`]: thin safe wrappers over kernel
+//!   services, the only places with `unsafe`; they call the kernel through
+//!   `kernel::bindings` or the C glue ([`ffi`], `kbridge_glue.c`).
+//! - [`abi`]: the user ABI, compiled from the same file as user space's
+//!   `kbridge-abi` crate so the two can't drift.
+//!
+//! docs/rust-c-split.md explains the split and why.
+
+use kernel::prelude::*;
+
+// The shared ABI file: the kernel uses only part of it, and its items are
+// `pub` for user space.
+#[allow(dead_code, unreachable_pub)]
+#[path = "../userspace/crates/kbridge-abi/src/abi.rs"]
+mod abi;
+mod board;
+mod dt;
+mod ffi;
+mod gpio;
+mod led;
+mod platform;
+
+module! {
+    type: Kbridge,
+    name: "kbridge",
+    description: "Board LEDs and GPIO lines through procfs, sysfs, chardev, ioctl, mmap, netlink and BPF",
+    license: "GPL",
+}
+
+struct Kbridge {
+    _driver: platform::Registration,
+}
+
+impl kernel::Module for Kbridge {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        pr_info!("loaded (ABI {})\n", abi::ABI_VERSION);
+        Ok(Kbridge {
+            _driver: platform::Registration::new()?,
+        })
+    }
+}
+
+impl Drop for Kbridge {
+    fn drop(&mut self) {
+        pr_info!("unloading\n");
+    }
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Build kmod/ against one lane's kernel: scripts/build-kmod.sh <lane>
+# Prints the path of kbridge.ko. The sources are mirrored into out/<lane>/tree
+# (kmod/ plus the shared ABI file at the same relative path) so lanes don't
+# trample each other's objects and kmod/ stays clean. Any compiler or modpost
+# warning fails the build.
+. "$(dirname "$0")/lib.sh"
+lane=${1:?usage: build-kmod.sh <lane>}
+kdir=$(kb_kernel_dir "$lane")
+tree="$KB_OUT/$lane/tree"
+abi_rel=userspace/crates/kbridge-abi/src/abi.rs
+[ -f "$KB_ROOT/$abi_rel" ] || kb_die "$abi_rel missing"
+mkdir -p "$tree/kmod" "$tree/$(dirname "$abi_rel")"
+# Copy only sources (mtimes kept, so make rebuilds only what changed).
+( cd "$KB_ROOT/kmod" && git ls-files -co --exclude-standard 2>/dev/null || ls -A ) | while read -r f; do
+    [ -f "$KB_ROOT/kmod/$f" ] || continue
+    mkdir -p "$tree/kmod/$(dirname "$f")"
+    cmp -s "$KB_ROOT/kmod/$f" "$tree/kmod/$f" || cp -p "$KB_ROOT/kmod/$f" "$tree/kmod/$f"
+done
+cmp -s "$KB_ROOT/$abi_rel" "$tree/$abi_rel" || cp -p "$KB_ROOT/$abi_rel" "$tree/$abi_rel"
+log="$KB_OUT/$lane/kmod-build.log"
+# shellcheck disable=SC2046
+if ! make -C "$kdir" M="$tree/kmod" $(kb_kmake_args "$lane") modules >"$log" 2>&1; then
+    cat "$log" >&2; kb_die "lane $lane: kmod build failed"
+fi
+if grep -qiE '(^|[^-])warning' "$log"; then
+    grep -iE -B2 -A6 'warning' "$log" >&2; kb_die "lane $lane: kmod build has warnings (log: $log)"
+fi
+echo "$tree/kmod/kbridge.ko"

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Build the guest initramfs for a lane: scripts/initramfs.sh <lane> <kbridge.ko>
+# Contents: busybox, tests/guest (init, runner, tests), the module, the agent
+# (out/agent/kbridge, when built). Uses the lane kernel's gen_init_cpio so no
+# root is needed for /dev/console. Prints the path of the .cpio.gz.
+. "$(dirname "$0")/lib.sh"
+lane=${1:?usage: initramfs.sh <lane> <kbridge.ko>}; ko=${2:?kbridge.ko path}
+kdir=$(kb_kernel_dir "$lane")
+out="$KB_OUT/$lane"; mkdir -p "$out"
+list="$out/initramfs.list"
+bb="$KB_CACHE/busybox/bin/busybox"
+[ -x "$bb" ] || kb_die "busybox missing: run scripts/setup-host.sh"
+agent="$KB_OUT/agent/kbridge"
+
+{
+    echo "dir /dev 0755 0 0"
+    echo "nod /dev/console 0600 0 0 c 5 1"
+    for d in /bin /sbin /etc /lib /lib/modules /usr /usr/bin /tests /proc /sys /tmp /root /run /home /home/user; do
+        echo "dir $d 0755 0 0"
+    done
+    echo "file /bin/busybox $bb 0755 0 0"
+    echo "file /init $KB_ROOT/tests/guest/init 0755 0 0"
+    for f in "$KB_ROOT"/tests/guest/*; do
+        [ "$(basename "$f")" = init ] || echo "file /tests/$(basename "$f") $f 0644 0 0"
+    done
+    echo "file /lib/modules/kbridge.ko $ko 0644 0 0"
+    [ -x "$agent" ] && echo "file /usr/bin/kbridge $agent 0755 0 0"
+    # Users for permission tests: root, the kbridge group, an unprivileged user.
+    printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\n' > "$out/passwd"
+    printf 'root:x:0:\nkbridge:x:900:\nuser:x:1000:\n' > "$out/group"
+    echo "file /etc/passwd $out/passwd 0644 0 0"
+    echo "file /etc/group $out/group 0644 0 0"
+} > "$list"
+
+"$kdir/usr/gen_init_cpio" "$list" | gzip -1 > "$out/initramfs.cpio.gz.tmp" || kb_die "gen_init_cpio failed"
+mv "$out/initramfs.cpio.gz.tmp" "$out/initramfs.cpio.gz"
+echo "$out/initramfs.cpio.gz"

@@ -1,0 +1,43 @@
+# kbridge: shared shell helpers. Source it; it sources versions.env.
+# shellcheck shell=bash
+set -euo pipefail
+
+KB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=versions.env
+. "$KB_ROOT/scripts/versions.env"
+KB_CACHE=${KBRIDGE_CACHE:-$KB_CACHE_DEFAULT}
+KB_OUT=${KBRIDGE_OUT:-$KB_ROOT/out}
+KB_LLVM_BIN=/usr/lib/llvm-$KB_LLVM_VERSION/bin
+export LIBCLANG_PATH=/usr/lib/llvm-$KB_LLVM_VERSION/lib
+# Debian's rustc-web toolchain, never rustup's: the kernel needs rust-src of the
+# exact compiler, and the agent needs the arm64 std that only Debian ships here.
+KB_RUSTC=/usr/bin/rustc
+KB_CARGO=/usr/bin/cargo
+KB_RUSTDOC=/usr/bin/rustdoc
+export PATH="$KB_LLVM_BIN:/usr/bin:$PATH"
+
+kb_log() { printf '\033[1m[kbridge]\033[0m %s\n' "$*" >&2; }
+kb_die() { printf '\033[1;31m[kbridge] error:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# Lanes: name -> bindgen version.
+kb_lane_bindgen() {
+    case "$1" in
+        6.12|6.12-debug) echo "$KB_BINDGEN_6_12" ;;
+        latest) echo "$KB_BINDGEN_LATEST" ;;
+        *) kb_die "unknown kernel lane '$1' (known: 6.12 6.12-debug latest)" ;;
+    esac
+}
+kb_bindgen_path() { echo "$KB_CACHE/tools/bindgen-$1/bin/bindgen"; }
+
+# Arguments every kernel/module make invocation needs for a lane.
+kb_kmake_args() {
+    local bg; bg=$(kb_bindgen_path "$(kb_lane_bindgen "$1")")
+    echo "ARCH=arm64 LLVM=1 RUSTC=$KB_RUSTC HOSTRUSTC=$KB_RUSTC RUSTDOC=$KB_RUSTDOC BINDGEN=$bg"
+}
+
+# The finished kernel build dir of a lane (written by scripts/kernel.sh).
+kb_kernel_dir() {
+    local f="$KB_CACHE/kbuild/$1.current"
+    [ -f "$f" ] || kb_die "kernel lane '$1' is not built: run 'scripts/kernel.sh $1' (or 'make kernels')"
+    cat "$f"
+}

@@ -1,0 +1,27 @@
+# Runs every tests/guest/t*.sh in order, then the leak scan; ends with KTEST-END.
+cd /tests || exit 1
+. ./lib.sh
+KML=/sys/kernel/debug/kmemleak
+# Forget boot-time objects so the scan after the tests reports only new leaks.
+[ -w "$KML" ] && echo clear > "$KML"
+
+for t in t[0-9]*.sh; do
+    echo "KTEST-FILE $t"
+    KTEST_FILE=${t%.sh} sh "./$t"
+    rc=$?
+    [ "$rc" = 0 ] || echo "KTEST FAIL ${t%.sh}/exit: script exited $rc"
+done
+
+if [ -w "$KML" ]; then
+    unload_module 2>/dev/null
+    # Two scans: kmemleak reports an object only once it was seen unreferenced twice.
+    echo scan > "$KML"; sleep 1; echo scan > "$KML"
+    leaks=$(cat "$KML")
+    if [ -n "$leaks" ]; then
+        echo "$leaks" | head -60 | sed 's/^/KMEMLEAK: /'
+        echo "KTEST FAIL kmemleak/scan: kmemleak reports unreferenced objects (above)"
+    else
+        echo "KTEST PASS kmemleak/scan"
+    fi
+fi
+echo "KTEST-END"
