@@ -4,20 +4,30 @@
 //! rules a board description must follow.
 //!
 //! Safe code only: hardware is reached through [`Gpio`] and [`Led`], the
-//! firmware node through [`crate::dt`].
+//! firmware node through [`crate::dt`], the shared page through [`SharedPage`].
+//!
+//! One lock (`Board::state`) protects everything that changes. Every change,
+//! whoever makes it, goes through [`State::record`]: it bumps the global
+//! sequence number, stores one [`EventRecord`] in the event ring, updates the
+//! shared page and notifies sysfs pollers, all under the lock, so every
+//! interface sees the same order.
 //!
 //! Binding (docs/bindings/kbridge,board.yaml): `output-gpios` + `output-names`,
 //! `input-gpios` + `input-names`, `leds` (phandles) + `led-names`, optional
 //! `label`. Line indices follow that order: outputs, then inputs, then LEDs.
 
 use core::ffi::CStr;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::prelude::*;
+use kernel::sync::{Arc, Mutex};
 
 use crate::abi;
+use crate::abi::EventRecord;
 use crate::dt;
 use crate::gpio::Gpio;
 use crate::led::Led;
 use crate::platform::Device;
+use crate::shmem::SharedPage;
 
 /// A validated line or board name (ABI rules: `abi::validate_name`).
 #[derive(Clone, Copy)]
@@ -45,25 +55,26 @@ impl Name {
 }
 
 /// How kbridge reaches a line.
-enum Hw {
+pub(crate) enum Hw {
     Gpio(Gpio),
     Led(Led),
 }
 
-/// One line of the board.
-pub(crate) struct Line {
-    name: Name,
-    kind: u8,
-    flags: u32,
-    max: u32,
-    value: u32,
-    hw: Hw,
-}
+impl Hw {
+    /// The value the hardware (gpiolib or the LED core) reports.
+    fn read(&self) -> Result<u32> {
+        match self {
+            Hw::Gpio(g) => Ok(u32::from(g.value()?)),
+            Hw::Led(l) => Ok(l.brightness()),
+        }
+    }
 
-/// The board bound to one `kbridge,board` node.
-pub(crate) struct Board {
-    label: Name,
-    lines: KVec<Line>,
+    fn write(&self, value: u32) -> Result {
+        match self {
+            Hw::Gpio(g) => g.set(value != 0),
+            Hw::Led(l) => l.set(value),
+        }
+    }
 }
 
 /// One group of lines in the binding.
@@ -80,11 +91,92 @@ const GROUPS: [Group; 3] = [
     Group { kind: abi::KIND_LED, con_id: None, names: c"led-names" },
 ];
 
+/// What never changes about a line after probe.
+pub(crate) struct LineDesc {
+    pub(crate) name: Name,
+    pub(crate) kind: u8,
+    pub(crate) flags: u32,
+    pub(crate) max: u32,
+}
+
+/// Interfaces that count operations (`abi::PROC_OPS_FIELDS` order).
+#[derive(Clone, Copy)]
+pub(crate) enum Iface {
+    Procfs = 0,
+    Sysfs = 1,
+    Chardev = 2,
+    Ioctl = 3,
+    Mmap = 4,
+}
+
+/// Events kept for readers; a reader more than this far behind loses the oldest.
+pub(crate) const RING: usize = 128;
+
+/// A requested change.
+#[derive(Clone, Copy)]
+pub(crate) enum Op {
+    Set(usize, u32),
+    Toggle(usize),
+}
+
+/// Everything that changes, under `Board::state`.
+pub(crate) struct State {
+    /// False once the device is unbound: every operation then fails with ENODEV.
+    alive: bool,
+    /// Hardware handles, index-aligned with `Board::lines`; emptied on unbind.
+    hw: KVec<Hw>,
+    pub(crate) values: [u32; abi::MAX_LINES],
+    pub(crate) changes: [u64; abi::MAX_LINES],
+    pub(crate) last_ns: [u64; abi::MAX_LINES],
+    pub(crate) last_source: [u8; abi::MAX_LINES],
+    pub(crate) seq: u64,
+    ring: [EventRecord; RING],
+    pub(crate) ops: [u64; 6],
+    pub(crate) delivered: u64,
+    pub(crate) dropped: u64,
+    /// Writer's copy of the shared page's seqcount.
+    seqcount: u32,
+    /// sysfs line directories to notify on a change (index-aligned; empty
+    /// when sysfs is not registered).
+    notify: KVec<crate::sysfs::LineDir>,
+}
+
+/// The board bound to one `kbridge,board` node.
+#[pin_data]
+pub(crate) struct Board {
+    pub(crate) label: Name,
+    pub(crate) lines: KVec<LineDesc>,
+    #[pin]
+    state: Mutex<State>,
+    /// `seq` of the newest event, readable without the lock (readers' wait
+    /// condition runs in a context that must not sleep).
+    seq: AtomicU64,
+    /// Set once by `kill`; readable without the lock, like `seq`.
+    gone: AtomicBool,
+    page: SharedPage,
+}
+
+const ZERO_EVENT: EventRecord = EventRecord {
+    seq: 0,
+    timestamp_ns: 0,
+    line: 0,
+    source: 0,
+    kind: 0,
+    old_value: 0,
+    new_value: 0,
+    dropped: 0,
+};
+
+fn now_ns() -> u64 {
+    // SAFETY: ktime_get_ns() may be called from any context.
+    unsafe { crate::ffi::kbridge_glue_ktime_ns() }
+}
+
 impl Board {
     /// Reads and validates the board description, then takes the lines.
     /// Any rule broken fails the probe with one dmesg line saying which;
     /// whatever was acquired is released by devres.
-    pub(crate) fn probe(dev: &Device<'_>) -> Result<KBox<Self>> {
+    pub(crate) fn probe(dev: &Device<'_>) -> Result<Arc<Self>> {
         let mut label = Name::new(b"kbridge").ok_or(EINVAL)?;
         dt::for_each_string(dev, c"label", |_, s| {
             label = Name::new(s).ok_or_else(|| {
@@ -94,7 +186,8 @@ impl Board {
             Ok(())
         })?;
 
-        let mut lines: KVec<Line> = KVec::new();
+        let mut lines: KVec<LineDesc> = KVec::new();
+        let mut hw: KVec<Hw> = KVec::new();
         for g in &GROUPS {
             let names_prop = g.names.to_str().unwrap_or("?");
             let n_hw = match g.con_id {
@@ -116,7 +209,6 @@ impl Board {
                 pr_err!("board: more than {} lines\n", abi::MAX_LINES);
                 return Err(E2BIG);
             }
-            let mut result = Ok(());
             dt::for_each_string(dev, g.names, |i, s| {
                 let Some(name) = Name::new(s) else {
                     pr_err!("board: {}[{}] is not a valid line name (see docs/bindings)\n", names_prop, i);
@@ -127,72 +219,365 @@ impl Board {
                     return Err(EINVAL);
                 }
                 let idx = u32::try_from(i).map_err(|_| EINVAL)?;
-                let line = match g.con_id {
-                    Some(con) => Line::gpio(dev, name, g.kind, con, idx),
-                    None => Line::led(dev, name, idx),
+                let (desc, h) = match g.con_id {
+                    Some(con) => LineDesc::gpio(dev, name, g.kind, con, idx),
+                    None => LineDesc::led(dev, name, idx),
                 }
                 .inspect_err(|e| {
                     pr_err!("board: line '{}': cannot get its hardware (errno {})\n", name.as_str(), e.to_errno());
                 })?;
-                lines.push(line, GFP_KERNEL)?;
+                lines.push(desc, GFP_KERNEL)?;
+                hw.push(h, GFP_KERNEL)?;
                 Ok(())
-            })
-            .or_else(|e| {
-                result = Err(e);
-                Ok::<(), Error>(())
             })?;
-            result?;
         }
 
-        pr_info!("board '{}': {} lines\n", label.as_str(), lines.len());
-        for (i, l) in lines.iter().enumerate() {
+        let mut values = [0u32; abi::MAX_LINES];
+        for (i, h) in hw.iter().enumerate() {
+            if let Some(v) = values.get_mut(i) {
+                *v = h.read()?;
+            }
+        }
+        let page = SharedPage::new()?;
+        let now = now_ns();
+        let board = Arc::pin_init(
+            pin_init!(Board {
+                label,
+                lines,
+                state <- kernel::new_mutex!(State {
+                    alive: true,
+                    hw,
+                    values,
+                    changes: [0; abi::MAX_LINES],
+                    last_ns: [now; abi::MAX_LINES],
+                    last_source: [abi::SOURCE_INIT; abi::MAX_LINES],
+                    seq: 0,
+                    ring: [ZERO_EVENT; RING],
+                    ops: [0; 6],
+                    delivered: 0,
+                    dropped: 0,
+                    seqcount: 0,
+                    notify: KVec::new(),
+                }),
+                seq: AtomicU64::new(0),
+                gone: AtomicBool::new(false),
+                page,
+            }),
+            GFP_KERNEL,
+        )?;
+        board.publish_all();
+        board.log_lines();
+        Ok(board)
+    }
+
+    fn log_lines(&self) {
+        let st = self.state.lock();
+        pr_info!("board '{}': {} lines\n", self.label.as_str(), self.lines.len());
+        for (i, l) in self.lines.iter().enumerate() {
             let kind = abi::kind_name(l.kind).unwrap_or("?");
             let al = if l.flags & abi::LINE_FLAG_ACTIVE_LOW != 0 { " active-low" } else { "" };
-            match &l.hw {
-                Hw::Led(led) => pr_info!(
+            let v = st.values.get(i).copied().unwrap_or(0);
+            match st.hw.get(i) {
+                Some(Hw::Led(led)) => pr_info!(
                     "line {} '{}': {} value={} max={} (LED {})\n",
                     i,
                     l.name.as_str(),
                     kind,
-                    l.value,
+                    v,
                     l.max,
                     led.name().to_str().unwrap_or("?")
                 ),
-                Hw::Gpio(_) => pr_info!("line {} '{}': {} value={}{}\n", i, l.name.as_str(), kind, l.value, al),
+                _ => pr_info!("line {} '{}': {} value={}{}\n", i, l.name.as_str(), kind, v, al),
             }
         }
-        Ok(KBox::new(Board { label, lines }, GFP_KERNEL)?)
     }
 
-    /// Called when the device is unbound; hardware handles are released by
-    /// devres right after.
-    pub(crate) fn remove(self: KBox<Self>) {
-        pr_info!("board '{}': unbound ({} lines)\n", self.label.as_str(), self.lines.len());
+    /// Writes the whole shared page (at probe).
+    fn publish_all(&self) {
+        let mut st = self.state.lock();
+        let n = self.lines.len();
+        let st_ref = &*st;
+        let seqcount = self.page.update(st.seqcount, |p| {
+            p.write_u32(abi::SHARED_OFF_MAGIC, abi::SHARED_MAGIC);
+            p.write_u32(abi::SHARED_OFF_ABI_VERSION, abi::ABI_VERSION);
+            p.write_u32(abi::SHARED_OFF_HEADER_SIZE, abi::SHARED_STATE_SIZE as u32);
+            p.write_u32(abi::SHARED_OFF_NUM_LINES, n as u32);
+            for (i, l) in self.lines.iter().enumerate() {
+                if let Some(off) = abi::shared_line_offset(i) {
+                    p.write_u8(off + abi::SHARED_LINE_OFF_KIND, l.kind);
+                    p.write_u8(off + abi::SHARED_LINE_OFF_FLAGS, l.flags as u8);
+                }
+            }
+            publish_lines(p, st_ref, 0..n);
+        });
+        st.seqcount = seqcount;
+    }
+
+    /// Index of the line called `name`.
+    pub(crate) fn find(&self, name: &[u8]) -> Option<usize> {
+        self.lines.iter().position(|l| l.name.as_bytes() == name)
+    }
+
+    pub(crate) fn page(&self) -> &SharedPage {
+        &self.page
+    }
+
+    /// Counts one operation of `iface`.
+    pub(crate) fn count(&self, iface: Iface) {
+        let mut st = self.state.lock();
+        if let Some(c) = st.ops.get_mut(iface as usize) {
+            *c = c.wrapping_add(1);
+        }
+    }
+
+    /// Runs `f` on a consistent snapshot of the state. LEDs changed behind
+    /// kbridge's back (LED class sysfs, triggers) are picked up first, as
+    /// changes with source `kernel`.
+    pub(crate) fn with_state<R>(&self, f: impl FnOnce(&State) -> R) -> Result<R> {
+        let mut st = self.state.lock();
+        if !st.alive {
+            return Err(ENODEV);
+        }
+        let changed = self.refresh_leds(&mut st);
+        let r = f(&st);
+        drop(st);
+        if changed {
+            crate::chardev::wake_readers();
+        }
+        Ok(r)
+    }
+
+    fn refresh_leds(&self, st: &mut State) -> bool {
+        let mut changed = false;
+        for i in 0..self.lines.len() {
+            let Some(Hw::Led(led)) = st.hw.get(i) else { continue };
+            let v = led.brightness();
+            if st.values.get(i).copied() != Some(v) {
+                self.record(st, i, v, abi::SOURCE_KERNEL);
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    /// Applies `ops` atomically on behalf of `source`: every op is checked
+    /// before anything changes (EINVAL: unknown line, input line, value above
+    /// the maximum); a hardware error undoes what was already written.
+    /// Returns the sequence number after the changes.
+    pub(crate) fn apply(&self, ops: &[Op], source: u8) -> Result<u64> {
+        let mut st = self.state.lock();
+        if !st.alive {
+            return Err(ENODEV);
+        }
+        self.refresh_leds(&mut st);
+        // Work out the target values in order, on a copy.
+        let mut target = st.values;
+        for op in ops {
+            let (i, v) = match *op {
+                Op::Set(i, v) => (i, v),
+                Op::Toggle(i) => {
+                    let cur = target.get(i).copied().ok_or(EINVAL)?;
+                    (i, abi::toggled_value(cur, self.lines.get(i).ok_or(EINVAL)?.max))
+                }
+            };
+            let d = self.lines.get(i).ok_or(EINVAL)?;
+            abi::check_set(d.kind, d.max, v).map_err(|_| EINVAL)?;
+            *target.get_mut(i).ok_or(EINVAL)? = v;
+        }
+        // Write the hardware; undo on error.
+        let n = self.lines.len();
+        for i in 0..n {
+            let (old, new) = (st.values[i], target[i]);
+            if old == new {
+                continue;
+            }
+            if let Err(e) = st.hw.get(i).ok_or(ENODEV)?.write(new) {
+                for j in 0..i {
+                    if st.values[j] != target[j] {
+                        if let Some(h) = st.hw.get(j) {
+                            let _ = h.write(st.values[j]);
+                        }
+                    }
+                }
+                return Err(e);
+            }
+        }
+        let mut any = false;
+        for i in 0..n {
+            if st.values[i] != target[i] {
+                self.record(&mut st, i, target[i], source);
+                any = true;
+            }
+        }
+        let seq = st.seq;
+        drop(st);
+        if any {
+            crate::chardev::wake_readers();
+        }
+        Ok(seq)
+    }
+
+    /// An input line's interrupt fired: read it and record a change if any.
+    pub(crate) fn hw_edge(&self, i: usize) {
+        let mut st = self.state.lock();
+        if !st.alive {
+            return;
+        }
+        let Some(Ok(v)) = st.hw.get(i).map(Hw::read) else { return };
+        if st.values.get(i).copied() == Some(v) {
+            return;
+        }
+        self.record(&mut st, i, v, abi::SOURCE_HARDWARE);
+        drop(st);
+        crate::chardev::wake_readers();
+    }
+
+    /// The single place a change is recorded (caller holds the lock).
+    fn record(&self, st: &mut State, i: usize, new: u32, source: u8) {
+        let Some(old) = st.values.get(i).copied() else { return };
+        let now = now_ns();
+        st.seq += 1;
+        let kind = self.lines.get(i).map_or(0, |l| l.kind);
+        let rec = EventRecord {
+            seq: st.seq,
+            timestamp_ns: now,
+            line: i as u16,
+            source,
+            kind,
+            old_value: old,
+            new_value: new,
+            dropped: 0,
+        };
+        if let Some(slot) = st.ring.get_mut((st.seq % RING as u64) as usize) {
+            *slot = rec;
+        }
+        st.values[i] = new;
+        st.changes[i] += 1;
+        st.last_ns[i] = now;
+        st.last_source[i] = source;
+        let st_ref = &*st;
+        let seqcount = self.page.update(st.seqcount, |p| publish_lines(p, st_ref, i..i + 1));
+        st.seqcount = seqcount;
+        self.seq.store(st.seq, Ordering::Release);
+        if let Some(d) = st.notify.get(i) {
+            d.notify();
+        }
+    }
+
+    /// The newest sequence number, without the lock.
+    pub(crate) fn seq(&self) -> u64 {
+        self.seq.load(Ordering::Acquire)
+    }
+
+    /// Copies events after `*cursor` into `out` (at most `out.len()`), updates
+    /// the cursor and returns how many were copied. Events that fell out of the
+    /// ring are counted in the first record's `dropped`.
+    pub(crate) fn read_events(&self, cursor: &AtomicU64, out: &mut [EventRecord]) -> Result<usize> {
+        let mut st = self.state.lock();
+        if !st.alive {
+            return Err(ENODEV);
+        }
+        // Readers of one file are serialised by the board lock.
+        let last = cursor.load(Ordering::Acquire);
+        let oldest = st.seq.saturating_sub(RING as u64 - 1).max(1);
+        let mut next = last + 1;
+        let mut lost = 0u64;
+        if next < oldest {
+            lost = oldest - next;
+            next = oldest;
+        }
+        let mut n = 0;
+        while next <= st.seq && n < out.len() {
+            let Some(rec) = st.ring.get((next % RING as u64) as usize).copied() else { break };
+            let mut rec = rec;
+            if n == 0 {
+                rec.dropped = u32::try_from(lost).unwrap_or(u32::MAX);
+            }
+            if let Some(o) = out.get_mut(n) {
+                *o = rec;
+            }
+            n += 1;
+            next += 1;
+        }
+        if n > 0 {
+            cursor.store(next - 1, Ordering::Release);
+            st.delivered += n as u64;
+            st.dropped += lost;
+        }
+        Ok(n)
+    }
+
+    /// Whether the device was unbound, without the lock.
+    pub(crate) fn gone(&self) -> bool {
+        self.gone.load(Ordering::Acquire)
+    }
+
+    /// The line whose sysfs directory is `kobj` (None once unbound).
+    pub(crate) fn sysfs_line(&self, kobj: *mut crate::ffi::kobject) -> Option<usize> {
+        self.state.lock().notify.iter().position(|d| d.is(kobj))
+    }
+
+    /// Installs the sysfs line directories to notify on changes.
+    pub(crate) fn set_notify(&self, dirs: KVec<crate::sysfs::LineDir>) {
+        self.state.lock().notify = dirs;
+    }
+
+    /// The device is being unbound: refuse every further operation and give
+    /// back the hardware handles (devres releases them after `remove`).
+    pub(crate) fn kill(&self) {
+        let mut st = self.state.lock();
+        st.alive = false;
+        self.gone.store(true, Ordering::Release);
+        st.hw = KVec::new();
+        st.notify = KVec::new();
+        drop(st);
+        crate::chardev::wake_readers();
+    }
+
+    /// The input lines' GPIOs, for the interrupt registrations.
+    pub(crate) fn input_irqs(&self) -> Result<KVec<(usize, u32)>> {
+        let st = self.state.lock();
+        let mut v = KVec::new();
+        for (i, l) in self.lines.iter().enumerate() {
+            if l.kind != abi::KIND_INPUT {
+                continue;
+            }
+            if let Some(Hw::Gpio(g)) = st.hw.get(i) {
+                v.push((i, g.irq()?), GFP_KERNEL)?;
+            }
+        }
+        Ok(v)
     }
 }
 
-impl Line {
-    fn gpio(dev: &Device<'_>, name: Name, kind: u8, con: &CStr, idx: u32) -> Result<Self> {
+/// Writes lines `range` and the header's changing fields into the page.
+fn publish_lines(p: &SharedPage, st: &State, range: core::ops::Range<usize>) {
+    let mut bitmap = 0u64;
+    for (i, v) in st.values.iter().enumerate() {
+        if *v != 0 {
+            bitmap |= 1u64 << i;
+        }
+    }
+    for i in range {
+        let Some(off) = abi::shared_line_offset(i) else { continue };
+        p.write_u32(off + abi::SHARED_LINE_OFF_VALUE, st.values[i]);
+        p.write_u64(off + abi::SHARED_LINE_OFF_CHANGES, st.changes[i]);
+        p.write_u64(off + abi::SHARED_LINE_OFF_LAST_CHANGE_NS, st.last_ns[i]);
+    }
+    p.write_u64(abi::SHARED_OFF_SEQ, st.seq);
+    p.write_u64(abi::SHARED_OFF_VALUES_BITMAP, bitmap);
+}
+
+impl LineDesc {
+    fn gpio(dev: &Device<'_>, name: Name, kind: u8, con: &CStr, idx: u32) -> Result<(Self, Hw)> {
         let gpio = Gpio::get(dev, con, idx, kind == abi::KIND_OUTPUT)?;
         let flags = if gpio.is_active_low() { abi::LINE_FLAG_ACTIVE_LOW } else { 0 };
-        let mut line = Line { name, kind, flags, max: 1, value: 0, hw: Hw::Gpio(gpio) };
-        line.value = line.read_hw()?;
-        Ok(line)
+        Ok((LineDesc { name, kind, flags, max: 1 }, Hw::Gpio(gpio)))
     }
 
-    fn led(dev: &Device<'_>, name: Name, idx: u32) -> Result<Self> {
+    fn led(dev: &Device<'_>, name: Name, idx: u32) -> Result<(Self, Hw)> {
         let led = Led::get(dev, idx)?;
         let max = led.max_brightness();
-        let mut line = Line { name, kind: abi::KIND_LED, flags: 0, max, value: 0, hw: Hw::Led(led) };
-        line.value = line.read_hw()?;
-        Ok(line)
-    }
-
-    /// The line's value as the hardware (gpiolib or the LED core) reports it.
-    fn read_hw(&self) -> Result<u32> {
-        match &self.hw {
-            Hw::Gpio(g) => Ok(u32::from(g.value()?)),
-            Hw::Led(l) => Ok(l.brightness()),
-        }
+        Ok((LineDesc { name, kind: abi::KIND_LED, flags: 0, max }, Hw::Led(led)))
     }
 }

@@ -8,7 +8,7 @@
 //! calls these. Each declaration mirrors one prototype of the header; the host
 //! test `tests/host/glue-abi.sh` regenerates them with bindgen and diffs.
 
-use core::ffi::{c_char, c_int, c_uint, c_void};
+use core::ffi::{c_char, c_int, c_uint, c_ulong, c_void};
 use core::marker::{PhantomData, PhantomPinned};
 
 // Opaque stand-ins for the C structs the glue passes around. Rust never looks
@@ -28,11 +28,32 @@ macro_rules! opaque {
 opaque! {
     /// `struct device`.
     device;
+    /// `struct file`.
+    file;
     /// `struct gpio_desc`.
     gpio_desc;
+    /// `struct inode`.
+    inode;
+    /// `struct kobject`.
+    kobject;
     /// `struct led_classdev`.
     led_classdev;
+    /// `struct poll_table_struct`.
+    poll_table_struct;
+    /// `struct proc_dir_entry`.
+    proc_dir_entry;
+    /// `struct seq_file`.
+    seq_file;
+    /// `struct vm_area_struct`.
+    vm_area_struct;
 }
+
+/// `enum kbridge_attr` of the glue header: which sysfs attribute a callback serves.
+pub(crate) const ATTR_VALUE: c_uint = 0;
+pub(crate) const ATTR_MAX_VALUE: c_uint = 1;
+pub(crate) const ATTR_KIND: c_uint = 2;
+pub(crate) const ATTR_NAME: c_uint = 3;
+pub(crate) const ATTR_ACTIVE_LOW: c_uint = 4;
 
 // The block mirrors the whole header; some entries serve code paths that a
 // given build doesn't reach yet.
@@ -74,4 +95,47 @@ extern "C" {
     pub(crate) fn kbridge_glue_led_brightness(led: *mut led_classdev) -> c_uint;
     pub(crate) fn kbridge_glue_led_max_brightness(led: *mut led_classdev) -> c_uint;
     pub(crate) fn kbridge_glue_led_name(led: *mut led_classdev) -> *const c_char;
+
+    pub(crate) fn kbridge_glue_ktime_ns() -> u64;
+    pub(crate) fn kbridge_glue_copy_to_user(to: *mut c_void, from: *const c_void, n: c_ulong) -> c_ulong;
+    pub(crate) fn kbridge_glue_copy_from_user(to: *mut c_void, from: *const c_void, n: c_ulong) -> c_ulong;
+
+    pub(crate) fn kbridge_glue_misc_register(parent: *mut device) -> c_int;
+    pub(crate) fn kbridge_glue_misc_deregister();
+    pub(crate) fn kbridge_glue_file_private(file: *mut file) -> *mut c_void;
+    pub(crate) fn kbridge_glue_file_set_private(file: *mut file, data: *mut c_void);
+    pub(crate) fn kbridge_glue_file_nonblock(file: *mut file) -> bool;
+    pub(crate) fn kbridge_glue_wait_event(
+        ready: Option<unsafe extern "C" fn(arg: *mut c_void) -> bool>,
+        arg: *mut c_void,
+    ) -> c_int;
+    pub(crate) fn kbridge_glue_poll_wait(file: *mut file, pt: *mut poll_table_struct);
+    pub(crate) fn kbridge_glue_wake_readers();
+
+    pub(crate) fn kbridge_glue_get_zeroed_page() -> c_ulong;
+    pub(crate) fn kbridge_glue_free_page(addr: c_ulong);
+    pub(crate) fn kbridge_glue_vma_info(
+        vma: *mut vm_area_struct,
+        len: *mut c_ulong,
+        pgoff: *mut c_ulong,
+        write: *mut bool,
+        shared: *mut bool,
+    );
+    pub(crate) fn kbridge_glue_vma_deny_write(vma: *mut vm_area_struct);
+    pub(crate) fn kbridge_glue_vma_insert_page(vma: *mut vm_area_struct, addr: c_ulong) -> c_int;
+
+    pub(crate) fn kbridge_glue_proc_create(data: *mut c_void) -> *mut proc_dir_entry;
+    pub(crate) fn kbridge_glue_proc_remove(entry: *mut proc_dir_entry);
+    pub(crate) fn kbridge_glue_seq_private(m: *mut seq_file) -> *mut c_void;
+    pub(crate) fn kbridge_glue_seq_write(m: *mut seq_file, buf: *const c_void, len: usize);
+
+    pub(crate) fn kbridge_glue_device_kobj(dev: *mut device) -> *mut kobject;
+    pub(crate) fn kbridge_glue_kobject_create(name: *const c_char, parent: *mut kobject) -> *mut kobject;
+    pub(crate) fn kbridge_glue_kobject_put(kobj: *mut kobject);
+    pub(crate) fn kbridge_glue_sysfs_add_line_attrs(kobj: *mut kobject) -> c_int;
+    pub(crate) fn kbridge_glue_sysfs_notify_value(kobj: *mut kobject);
+
+    pub(crate) fn kbridge_glue_gpiod_to_irq(desc: *mut gpio_desc) -> c_int;
+    pub(crate) fn kbridge_glue_request_irq(irq: c_uint, name: *const c_char, cookie: *mut c_void) -> c_int;
+    pub(crate) fn kbridge_glue_free_irq(irq: c_uint, cookie: *mut c_void);
 }

@@ -25,6 +25,12 @@ pub(crate) struct Gpio {
     desc: NonNull<gpio_desc>,
 }
 
+// SAFETY: gpiolib's consumer calls may be made from any thread; the
+// descriptor is not tied to the thread that requested it.
+unsafe impl Send for Gpio {}
+// SAFETY: as above; gpiolib serialises concurrent calls itself.
+unsafe impl Sync for Gpio {}
+
 impl Gpio {
     /// Requests line `idx` of `<con_id>-gpios`, as an output driven to its
     /// inactive level or as an input.
@@ -36,6 +42,20 @@ impl Gpio {
         kernel::error::to_result(ret)?;
         // INVARIANT: a successful devm get returns a valid descriptor.
         NonNull::new(desc).map(|desc| Gpio { desc }).ok_or(EINVAL)
+    }
+
+    /// Sets the logical value (active-low already applied by gpiolib).
+    pub(crate) fn set(&self, value: bool) -> Result {
+        // SAFETY: `desc` is valid (type invariant); process context.
+        kernel::error::to_result(unsafe { ffi::kbridge_glue_gpiod_set(self.desc.as_ptr(), value.into()) })
+    }
+
+    /// The line's interrupt number.
+    pub(crate) fn irq(&self) -> Result<u32> {
+        // SAFETY: `desc` is valid (type invariant).
+        let irq = unsafe { ffi::kbridge_glue_gpiod_to_irq(self.desc.as_ptr()) };
+        kernel::error::to_result(irq)?;
+        u32::try_from(irq).map_err(|_| EINVAL)
     }
 
     /// Reads the logical value.

@@ -5,13 +5,25 @@
  */
 #include <linux/device.h>
 #include <linux/err.h>
+#include <linux/fs.h>
 #include <linux/gpio/consumer.h>
+#include <linux/interrupt.h>
+#include <linux/kobject.h>
 #include <linux/leds.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/mod_devicetable.h>
 #include <linux/module.h>
 #include <linux/of.h>
 #include <linux/platform_device.h>
+#include <linux/poll.h>
+#include <linux/proc_fs.h>
 #include <linux/property.h>
+#include <linux/seq_file.h>
+#include <linux/sysfs.h>
+#include <linux/timekeeping.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
 
 #include "kbridge_glue.h"
 
@@ -152,4 +164,232 @@ const char *kbridge_glue_led_name(struct led_classdev *led)
 {
 	/* led->name is only set by drivers that register without init_data. */
 	return dev_name(led->dev);
+}
+
+/* ---- time and user memory ----------------------------------------------- */
+
+u64 kbridge_glue_ktime_ns(void)
+{
+	return ktime_get_ns();
+}
+
+unsigned long kbridge_glue_copy_to_user(void __user *to, const void *from,
+					unsigned long n)
+{
+	return copy_to_user(to, from, n);
+}
+
+unsigned long kbridge_glue_copy_from_user(void *to, const void __user *from,
+					  unsigned long n)
+{
+	return copy_from_user(to, from, n);
+}
+
+/* ---- character device ---------------------------------------------------- */
+
+static const struct file_operations kbridge_fops = {
+	.owner = THIS_MODULE,
+	.open = kbridge_rust_open,
+	.release = kbridge_rust_release,
+	.read = kbridge_rust_read,
+	.write = kbridge_rust_write,
+	.poll = kbridge_rust_poll,
+	.unlocked_ioctl = kbridge_rust_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = kbridge_rust_mmap,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice kbridge_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "kbridge",
+	.fops = &kbridge_fops,
+	.mode = 0660,
+};
+
+int kbridge_glue_misc_register(struct device *parent)
+{
+	kbridge_misc.parent = parent;
+	return misc_register(&kbridge_misc);
+}
+
+void kbridge_glue_misc_deregister(void)
+{
+	misc_deregister(&kbridge_misc);
+}
+
+void *kbridge_glue_file_private(struct file *file)
+{
+	return file->private_data;
+}
+
+void kbridge_glue_file_set_private(struct file *file, void *data)
+{
+	file->private_data = data;
+}
+
+bool kbridge_glue_file_nonblock(struct file *file)
+{
+	return file->f_flags & O_NONBLOCK;
+}
+
+static DECLARE_WAIT_QUEUE_HEAD(kbridge_readers);
+
+int kbridge_glue_wait_event(bool (*ready)(void *), void *arg)
+{
+	return wait_event_interruptible(kbridge_readers, ready(arg));
+}
+
+void kbridge_glue_poll_wait(struct file *file, struct poll_table_struct *pt)
+{
+	poll_wait(file, &kbridge_readers, pt);
+}
+
+void kbridge_glue_wake_readers(void)
+{
+	wake_up_interruptible_poll(&kbridge_readers, EPOLLIN | EPOLLRDNORM);
+}
+
+/* ---- shared state page ---------------------------------------------------- */
+
+unsigned long kbridge_glue_get_zeroed_page(void)
+{
+	return get_zeroed_page(GFP_KERNEL);
+}
+
+void kbridge_glue_free_page(unsigned long addr)
+{
+	free_page(addr);
+}
+
+void kbridge_glue_vma_info(struct vm_area_struct *vma, unsigned long *len,
+			   unsigned long *pgoff, bool *write, bool *shared)
+{
+	*len = vma->vm_end - vma->vm_start;
+	*pgoff = vma->vm_pgoff;
+	*write = vma->vm_flags & VM_WRITE;
+	*shared = vma->vm_flags & VM_SHARED;
+}
+
+void kbridge_glue_vma_deny_write(struct vm_area_struct *vma)
+{
+	vm_flags_clear(vma, VM_MAYWRITE);
+}
+
+int kbridge_glue_vma_insert_page(struct vm_area_struct *vma, unsigned long addr)
+{
+	return vm_insert_page(vma, vma->vm_start, virt_to_page((void *)addr));
+}
+
+/* ---- procfs ---------------------------------------------------------------- */
+
+struct proc_dir_entry *kbridge_glue_proc_create(void *data)
+{
+	return proc_create_single_data("kbridge", 0444, NULL,
+				       kbridge_rust_proc_show, data);
+}
+
+void kbridge_glue_proc_remove(struct proc_dir_entry *entry)
+{
+	proc_remove(entry);
+}
+
+void *kbridge_glue_seq_private(struct seq_file *m)
+{
+	return m->private;
+}
+
+void kbridge_glue_seq_write(struct seq_file *m, const void *buf, size_t len)
+{
+	seq_write(m, buf, len);
+}
+
+/* ---- sysfs ------------------------------------------------------------------ */
+
+/* One trampoline per attribute: the attribute id is the only thing added. */
+#define KBRIDGE_SHOW(_name, _id)						\
+static ssize_t _name##_show(struct kobject *kobj,				\
+			    struct kobj_attribute *attr, char *buf)		\
+{										\
+	return kbridge_rust_sysfs_show(kobj, _id, buf);				\
+}
+KBRIDGE_SHOW(value, KBRIDGE_ATTR_VALUE)
+KBRIDGE_SHOW(max_value, KBRIDGE_ATTR_MAX_VALUE)
+KBRIDGE_SHOW(kind, KBRIDGE_ATTR_KIND)
+KBRIDGE_SHOW(name, KBRIDGE_ATTR_NAME)
+KBRIDGE_SHOW(active_low, KBRIDGE_ATTR_ACTIVE_LOW)
+
+static ssize_t value_store(struct kobject *kobj, struct kobj_attribute *attr,
+			   const char *buf, size_t len)
+{
+	return kbridge_rust_sysfs_store(kobj, KBRIDGE_ATTR_VALUE, buf, len);
+}
+
+static struct kobj_attribute kbridge_attr_value = __ATTR_RW_MODE(value, 0664);
+static struct kobj_attribute kbridge_attr_max_value = __ATTR_RO(max_value);
+static struct kobj_attribute kbridge_attr_kind = __ATTR_RO(kind);
+static struct kobj_attribute kbridge_attr_name = __ATTR_RO(name);
+static struct kobj_attribute kbridge_attr_active_low = __ATTR_RO(active_low);
+
+static struct attribute *kbridge_line_attrs[] = {
+	&kbridge_attr_value.attr,
+	&kbridge_attr_max_value.attr,
+	&kbridge_attr_kind.attr,
+	&kbridge_attr_name.attr,
+	&kbridge_attr_active_low.attr,
+	NULL,
+};
+
+static const struct attribute_group kbridge_line_group = {
+	.attrs = kbridge_line_attrs,
+};
+
+struct kobject *kbridge_glue_device_kobj(struct device *dev)
+{
+	return &dev->kobj;
+}
+
+struct kobject *kbridge_glue_kobject_create(const char *name,
+					    struct kobject *parent)
+{
+	return kobject_create_and_add(name, parent);
+}
+
+void kbridge_glue_kobject_put(struct kobject *kobj)
+{
+	kobject_put(kobj);
+}
+
+int kbridge_glue_sysfs_add_line_attrs(struct kobject *kobj)
+{
+	return sysfs_create_group(kobj, &kbridge_line_group);
+}
+
+void kbridge_glue_sysfs_notify_value(struct kobject *kobj)
+{
+	sysfs_notify(kobj, NULL, "value");
+}
+
+/* ---- input interrupts ------------------------------------------------------- */
+
+int kbridge_glue_gpiod_to_irq(struct gpio_desc *desc)
+{
+	return gpiod_to_irq(desc);
+}
+
+static irqreturn_t kbridge_glue_irq_thread(int irq, void *cookie)
+{
+	return kbridge_rust_irq_thread(irq, cookie);
+}
+
+int kbridge_glue_request_irq(unsigned int irq, const char *name, void *cookie)
+{
+	return request_threaded_irq(irq, NULL, kbridge_glue_irq_thread,
+				    IRQF_ONESHOT | IRQF_TRIGGER_RISING |
+				    IRQF_TRIGGER_FALLING, name, cookie);
+}
+
+void kbridge_glue_free_irq(unsigned int irq, void *cookie)
+{
+	free_irq(irq, cookie);
 }

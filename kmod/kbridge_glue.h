@@ -15,8 +15,15 @@
 #include <linux/types.h>
 
 struct device;
+struct file;
 struct gpio_desc;
+struct inode;
+struct kobject;
 struct led_classdev;
+struct poll_table_struct;
+struct proc_dir_entry;
+struct seq_file;
+struct vm_area_struct;
 
 /* Platform driver (Rust: platform.rs). Probe/remove call back into Rust. */
 int kbridge_glue_platform_register(void);
@@ -51,5 +58,76 @@ int kbridge_glue_led_set(struct led_classdev *led, unsigned int value);
 unsigned int kbridge_glue_led_brightness(struct led_classdev *led);
 unsigned int kbridge_glue_led_max_brightness(struct led_classdev *led);
 const char *kbridge_glue_led_name(struct led_classdev *led);
+
+/* Time and user memory (Rust: uaccess.rs, board.rs). */
+u64 kbridge_glue_ktime_ns(void);
+unsigned long kbridge_glue_copy_to_user(void __user *to, const void *from,
+					unsigned long n);
+unsigned long kbridge_glue_copy_from_user(void *to, const void __user *from,
+					  unsigned long n);
+
+/* Character device: misc device + file operations (Rust: chardev.rs). */
+int kbridge_glue_misc_register(struct device *parent);
+void kbridge_glue_misc_deregister(void);
+void *kbridge_glue_file_private(struct file *file);
+void kbridge_glue_file_set_private(struct file *file, void *data);
+bool kbridge_glue_file_nonblock(struct file *file);
+int kbridge_glue_wait_event(bool (*ready)(void *), void *arg);
+void kbridge_glue_poll_wait(struct file *file, struct poll_table_struct *pt);
+void kbridge_glue_wake_readers(void);
+
+/* Implemented in Rust (chardev.rs); the glue's file_operations point at them. */
+int kbridge_rust_open(struct inode *inode, struct file *file);
+int kbridge_rust_release(struct inode *inode, struct file *file);
+ssize_t kbridge_rust_read(struct file *file, char __user *buf, size_t len,
+			  loff_t *off);
+ssize_t kbridge_rust_write(struct file *file, const char __user *buf,
+			   size_t len, loff_t *off);
+__poll_t kbridge_rust_poll(struct file *file, struct poll_table_struct *pt);
+long kbridge_rust_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+int kbridge_rust_mmap(struct file *file, struct vm_area_struct *vma);
+
+/* Shared state page and its mapping (Rust: shmem.rs). */
+unsigned long kbridge_glue_get_zeroed_page(void);
+void kbridge_glue_free_page(unsigned long addr);
+void kbridge_glue_vma_info(struct vm_area_struct *vma, unsigned long *len,
+			   unsigned long *pgoff, bool *write, bool *shared);
+void kbridge_glue_vma_deny_write(struct vm_area_struct *vma);
+int kbridge_glue_vma_insert_page(struct vm_area_struct *vma, unsigned long addr);
+
+/* procfs (Rust: procfs.rs). */
+struct proc_dir_entry *kbridge_glue_proc_create(void *data);
+void kbridge_glue_proc_remove(struct proc_dir_entry *entry);
+void *kbridge_glue_seq_private(struct seq_file *m);
+void kbridge_glue_seq_write(struct seq_file *m, const void *buf, size_t len);
+/* Implemented in Rust (procfs.rs). */
+int kbridge_rust_proc_show(struct seq_file *m, void *v);
+
+/* sysfs: a kobject per line with a fixed attribute group (Rust: sysfs.rs). */
+enum kbridge_attr {
+	KBRIDGE_ATTR_VALUE,
+	KBRIDGE_ATTR_MAX_VALUE,
+	KBRIDGE_ATTR_KIND,
+	KBRIDGE_ATTR_NAME,
+	KBRIDGE_ATTR_ACTIVE_LOW,
+};
+struct kobject *kbridge_glue_device_kobj(struct device *dev);
+struct kobject *kbridge_glue_kobject_create(const char *name,
+					    struct kobject *parent);
+void kbridge_glue_kobject_put(struct kobject *kobj);
+int kbridge_glue_sysfs_add_line_attrs(struct kobject *kobj);
+void kbridge_glue_sysfs_notify_value(struct kobject *kobj);
+/* Implemented in Rust (sysfs.rs). */
+ssize_t kbridge_rust_sysfs_show(struct kobject *kobj, unsigned int attr,
+				char *buf);
+ssize_t kbridge_rust_sysfs_store(struct kobject *kobj, unsigned int attr,
+				 const char *buf, size_t len);
+
+/* Input lines' interrupts (Rust: irq.rs). */
+int kbridge_glue_gpiod_to_irq(struct gpio_desc *desc);
+int kbridge_glue_request_irq(unsigned int irq, const char *name, void *cookie);
+void kbridge_glue_free_irq(unsigned int irq, void *cookie);
+/* Implemented in Rust (irq.rs). */
+unsigned int kbridge_rust_irq_thread(int irq, void *cookie);
 
 #endif /* KBRIDGE_GLUE_H */

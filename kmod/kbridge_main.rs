@@ -5,10 +5,14 @@
 //!
 //! The crate root: module registration and the map of the code.
 //!
-//! - [`board`]: the board model (safe code; all logic lives here and below).
-//! - [`platform`], [`dt`], [`gpio`], [`led`]: thin safe wrappers over kernel
-//!   services, the only places with `unsafe`; they call the kernel through
-//!   `kernel::bindings` or the C glue ([`ffi`], `kbridge_glue.c`).
+//! - [`board`]: the board model, its one lock and event ring (safe code).
+//! - [`ioctl`]: the ioctl commands (safe code over [`uaccess`]).
+//! - Interfaces, each a thin wrapper that owns its registration and turns C
+//!   callbacks into safe calls: [`procfs`], [`sysfs`], [`chardev`] (read,
+//!   write, poll, ioctl, mmap), [`shmem`] (the shared page), [`irq`].
+//! - Kernel services: [`platform`], [`dt`], [`gpio`], [`led`], [`uaccess`].
+//!   These wrappers are the only places with `unsafe`; they call the kernel
+//!   through the C glue ([`ffi`], `kbridge_glue.c`).
 //! - [`abi`]: the user ABI, compiled from the same file as user space's
 //!   `kbridge-abi` crate so the two can't drift.
 //!
@@ -22,11 +26,18 @@ use kernel::prelude::*;
 #[path = "../userspace/crates/kbridge-abi/src/abi.rs"]
 mod abi;
 mod board;
+mod chardev;
 mod dt;
 mod ffi;
 mod gpio;
+mod ioctl;
+mod irq;
 mod led;
 mod platform;
+mod procfs;
+mod shmem;
+mod sysfs;
+mod uaccess;
 
 module! {
     type: Kbridge,

@@ -23,6 +23,11 @@ pub(crate) struct Led {
     led: NonNull<led_classdev>,
 }
 
+// SAFETY: the LED core's consumer calls may be made from any thread.
+unsafe impl Send for Led {}
+// SAFETY: as above; the LED core serialises brightness changes itself.
+unsafe impl Sync for Led {}
+
 impl Led {
     /// Gets the LED of entry `idx` of the board node's `leds` property.
     pub(crate) fn get(dev: &Device<'_>, idx: u32) -> Result<Self> {
@@ -31,6 +36,12 @@ impl Led {
         kernel::error::to_result(unsafe { ffi::kbridge_glue_led_get(dev.as_raw(), idx, &mut led) })?;
         // INVARIANT: a successful devm get returns a valid, referenced LED.
         NonNull::new(led).map(|led| Led { led }).ok_or(EINVAL)
+    }
+
+    /// Sets the brightness synchronously (may sleep).
+    pub(crate) fn set(&self, value: u32) -> Result {
+        // SAFETY: `led` is valid (type invariant); process context.
+        kernel::error::to_result(unsafe { ffi::kbridge_glue_led_set(self.led.as_ptr(), value) })
     }
 
     /// The LED core's current brightness.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Platform driver registration and the probe/remove trampolines.
+//! Platform driver registration, the probe/remove trampolines, and the bound
+//! board's registrations.
 //!
 //! C header: [include/linux/platform_device.h](srctree/include/linux/platform_device.h)
 //!
@@ -8,13 +9,19 @@
 //! platform_driver` and its OF match table live in the C glue; probe and remove
 //! land here, turn the raw `struct device` into a [`Device`] and call the safe
 //! board code. Errors become negative errnos at this boundary and nowhere else.
+//!
+//! kbridge binds one board (there is one `/dev/kbridge`); a second
+//! `kbridge,board` node fails to probe with EBUSY.
 
 use core::ffi::{c_int, c_void};
+use core::mem::ManuallyDrop;
 use core::ptr::NonNull;
+use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::prelude::*;
+use kernel::sync::Arc;
 
 use crate::board::Board;
-use crate::ffi;
+use crate::{chardev, ffi, irq, procfs, sysfs};
 
 /// The `struct device` of a platform device while it is bound to kbridge.
 ///
@@ -53,6 +60,101 @@ impl Drop for Registration {
     }
 }
 
+/// The bound board, for callbacks that have no other way to find it (misc
+/// open, sysfs, interrupts). Holds one strong reference while non-null.
+///
+/// Set in probe before any of those callbacks is registered and cleared in
+/// remove after all of them are unregistered (each unregistration waits for
+/// running callbacks), so a callback that sees it non-null can use it.
+static CURRENT: AtomicPtr<Board> = AtomicPtr::new(core::ptr::null_mut());
+
+/// A new reference to the bound board, if any.
+pub(crate) fn current() -> Option<Arc<Board>> {
+    let p = CURRENT.load(Ordering::Acquire);
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: non-null means CURRENT owns a reference (see CURRENT), alive
+    // until remove clears it, which can't happen during a callback.
+    let held = ManuallyDrop::new(unsafe { Arc::from_raw(p) });
+    Some((*held).clone())
+}
+
+/// Publishes `board` as CURRENT; dropping the guard clears it and releases
+/// the reference.
+struct Published(*const Board);
+
+impl Published {
+    fn new(board: &Arc<Board>) -> Result<Self> {
+        let raw = Arc::into_raw(board.clone());
+        if CURRENT
+            .compare_exchange(core::ptr::null_mut(), raw.cast_mut(), Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            // SAFETY: undo `into_raw`; nobody else saw `raw`.
+            drop(unsafe { Arc::from_raw(raw) });
+            pr_err!("only one kbridge,board node can be bound\n");
+            return Err(EBUSY);
+        }
+        Ok(Published(raw))
+    }
+}
+
+impl Drop for Published {
+    fn drop(&mut self) {
+        CURRENT.store(core::ptr::null_mut(), Ordering::Release);
+        // SAFETY: the reference taken in `new`.
+        drop(unsafe { Arc::from_raw(self.0) });
+    }
+}
+
+/// Everything a bound board registered, torn down in a fixed order by
+/// [`Bound::remove`] (and by drop, on a failed probe).
+struct Bound {
+    irqs: KVec<irq::Registration>,
+    misc: Option<chardev::Registration>,
+    proc_: Option<procfs::Registration>,
+    sysfs: Option<sysfs::Registration>,
+    published: Option<Published>,
+    board: Arc<Board>,
+}
+
+impl Bound {
+    fn probe(dev: &Device<'_>) -> Result<KBox<Self>> {
+        let board = Board::probe(dev)?;
+        let mut b = KBox::new(
+            Bound { irqs: KVec::new(), misc: None, proc_: None, sysfs: None, published: None, board },
+            GFP_KERNEL,
+        )?;
+        b.published = Some(Published::new(&b.board)?);
+        let s = sysfs::Registration::new(dev, &b.board)?;
+        b.board.set_notify(s.dirs()?);
+        b.sysfs = Some(s);
+        b.proc_ = Some(procfs::Registration::new(b.board.clone())?);
+        b.misc = Some(chardev::Registration::new(dev)?);
+        for (line, irq) in b.board.input_irqs()? {
+            let r = irq::Registration::new(irq, line)?;
+            b.irqs.push(r, GFP_KERNEL)?;
+        }
+        Ok(b)
+    }
+}
+
+impl Drop for Bound {
+    fn drop(&mut self) {
+        // Interrupts first (free_irq waits for a running handler), then the
+        // interfaces that create new users; then the board stops touching the
+        // hardware; then sysfs and CURRENT go. Open files keep their own
+        // reference to the (dead) board and get ENODEV.
+        self.irqs = KVec::new();
+        drop(self.misc.take());
+        drop(self.proc_.take());
+        self.board.kill();
+        drop(self.sysfs.take());
+        drop(self.published.take());
+    }
+}
+
 /// Called by the glue's `probe` for a device matching `kbridge,board`.
 ///
 /// # Safety
@@ -66,18 +168,18 @@ unsafe extern "C" fn kbridge_rust_probe(dev: *mut ffi::device) -> c_int {
     };
     // INVARIANT: the caller guarantees a device being probed by kbridge; it
     // stays bound at least until this function returns.
-    let device = Device {
-        ptr,
-        _bound: core::marker::PhantomData,
-    };
-    match Board::probe(&device) {
-        Ok(board) => {
-            let raw = KBox::into_raw(board);
+    let device = Device { ptr, _bound: core::marker::PhantomData };
+    match Bound::probe(&device) {
+        Ok(bound) => {
+            let raw = KBox::into_raw(bound);
             // SAFETY: `dev` is valid (see above); drvdata is ours to set while bound.
             unsafe { ffi::kbridge_glue_set_drvdata(dev, raw.cast::<c_void>()) };
             0
         }
-        Err(e) => e.to_errno(),
+        Err(e) => {
+            pr_err!("probe failed (errno {})\n", e.to_errno());
+            e.to_errno()
+        }
     }
 }
 
@@ -90,15 +192,16 @@ unsafe extern "C" fn kbridge_rust_probe(dev: *mut ffi::device) -> c_int {
 #[no_mangle]
 unsafe extern "C" fn kbridge_rust_remove(dev: *mut ffi::device) {
     // SAFETY: `dev` is valid per the function's safety contract.
-    let raw = unsafe { ffi::kbridge_glue_get_drvdata(dev) }.cast::<Board>();
+    let raw = unsafe { ffi::kbridge_glue_get_drvdata(dev) }.cast::<Bound>();
     if raw.is_null() {
         return;
     }
     // SAFETY: drvdata was set by `kbridge_rust_probe` from `KBox::into_raw` and
     // is reclaimed exactly once, here; clear it so nothing sees a stale pointer.
-    let board = unsafe {
+    let bound = unsafe {
         ffi::kbridge_glue_set_drvdata(dev, core::ptr::null_mut());
         KBox::from_raw(raw)
     };
-    board.remove();
+    pr_info!("board '{}': unbound\n", bound.board.label.as_str());
+    drop(bound);
 }

@@ -40,7 +40,7 @@ if ! grep -q '^KTEST-END' "$console"; then
     [ "$rc" = 124 ] && problems+=("guest timed out after ${timeout_s}s") || problems+=("guest stopped before the tests finished (qemu exit $rc)")
 fi
 # Kernel reports that fail the run whatever the tests said.
-report_re='(Oops|BUG:|WARNING:|Unable to handle kernel|Kernel panic|KASAN|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|lockdep|suspicious RCU usage|INFO: task .* blocked|sleeping function called from invalid context|kmemleak: .*suspected memory leak|Call trace:|KMEMLEAK:)'
+report_re='(Oops|BUG:|WARNING:|Unable to handle kernel|Kernel panic|UBSAN:|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|lockdep: |turning off the locking correctness validator|INFO: task .* blocked|sleeping function called from invalid context|kmemleak: .*suspected memory leak|Call trace:|KMEMLEAK:)'
 if grep -qE "$report_re" "$console"; then
     problems+=("kernel report on the console")
 fi

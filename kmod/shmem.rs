@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The shared state page: one zeroed kernel page that user space maps
+//! read-only (`mmap` of /dev/kbridge) and reads lock-free.
+//!
+//! C header: [include/linux/mm.h](srctree/include/linux/mm.h)
+//!
+//! Layout: `kbridge_abi::SharedState`. The writer (always under the board
+//! lock, so there is one writer at a time) makes `seqcount` odd, updates the
+//! fields, then makes it even again; readers retry while it is odd or changed.
+
+use core::ffi::c_ulong;
+use core::sync::atomic::{fence, Ordering};
+use kernel::prelude::*;
+
+use crate::abi;
+use crate::ffi;
+
+/// The page.
+///
+/// # Invariants
+///
+/// `addr` is the kernel address of a page from `get_zeroed_page()`, owned by
+/// this value and freed on drop; it is at least `abi::SHARED_PAGE_SIZE` bytes.
+pub(crate) struct SharedPage {
+    addr: c_ulong,
+}
+
+// SAFETY: the page is plain memory; writes are serialised by the board lock
+// (they need `&mut`-free access only through `write_*`, called under it).
+unsafe impl Send for SharedPage {}
+// SAFETY: as above; concurrent readers are user-space mappings.
+unsafe impl Sync for SharedPage {}
+
+impl SharedPage {
+    pub(crate) fn new() -> Result<Self> {
+        // SAFETY: plain page allocation.
+        let addr = unsafe { ffi::kbridge_glue_get_zeroed_page() };
+        if addr == 0 {
+            return Err(ENOMEM);
+        }
+        // INVARIANT: a non-zero result is a zeroed page we now own.
+        Ok(SharedPage { addr })
+    }
+
+    fn ptr(&self, off: usize, size: usize) -> Option<*mut u8> {
+        if off.checked_add(size)? > abi::SHARED_PAGE_SIZE || off % size != 0 {
+            return None;
+        }
+        Some((self.addr as usize + off) as *mut u8)
+    }
+
+    /// Writes one aligned u32 field (no-op on a bad offset, which the ABI's
+    /// constant offsets never produce).
+    pub(crate) fn write_u32(&self, off: usize, v: u32) {
+        if let Some(p) = self.ptr(off, 4) {
+            // SAFETY: in-bounds and aligned (checked); the page lives as long as `self`.
+            unsafe { core::ptr::write_volatile(p.cast::<u32>(), v) };
+        }
+    }
+
+    /// Writes one aligned u64 field.
+    pub(crate) fn write_u64(&self, off: usize, v: u64) {
+        if let Some(p) = self.ptr(off, 8) {
+            // SAFETY: in-bounds and aligned (checked); the page lives as long as `self`.
+            unsafe { core::ptr::write_volatile(p.cast::<u64>(), v) };
+        }
+    }
+
+    /// Writes one u8 field.
+    pub(crate) fn write_u8(&self, off: usize, v: u8) {
+        if let Some(p) = self.ptr(off, 1) {
+            // SAFETY: in-bounds (checked); the page lives as long as `self`.
+            unsafe { core::ptr::write_volatile(p, v) };
+        }
+    }
+
+    /// Runs `f` as one seqcount write section. `seqcount` is the writer's copy
+    /// of the counter (kept under the board lock); returns its new value.
+    pub(crate) fn update(&self, seqcount: u32, f: impl FnOnce(&Self)) -> u32 {
+        let odd = seqcount.wrapping_add(1);
+        self.write_u32(abi::SHARED_OFF_SEQCOUNT, odd);
+        fence(Ordering::Release);
+        f(self);
+        fence(Ordering::Release);
+        let even = odd.wrapping_add(1);
+        self.write_u32(abi::SHARED_OFF_SEQCOUNT, even);
+        even
+    }
+
+    /// Maps the page into `vma` read-only. Refuses writable mappings (EPERM),
+    /// a length other than one page or a non-zero offset (EINVAL).
+    pub(crate) fn map(&self, vma: *mut ffi::vm_area_struct) -> Result {
+        let (mut len, mut pgoff, mut write, mut shared) = (0, 0, false, false);
+        // SAFETY: `vma` is the VMA the mmap file operation was called with.
+        unsafe { ffi::kbridge_glue_vma_info(vma, &mut len, &mut pgoff, &mut write, &mut shared) };
+        if write {
+            return Err(EPERM);
+        }
+        if usize::try_from(len).ok() != Some(kernel::page::PAGE_SIZE) || pgoff != 0 {
+            return Err(EINVAL);
+        }
+        // SAFETY: `vma` is valid (see above); clearing VM_MAYWRITE makes a later
+        // mprotect(PROT_WRITE) fail.
+        unsafe { ffi::kbridge_glue_vma_deny_write(vma) };
+        // SAFETY: `vma` is valid and one page long; `addr` is our page (type
+        // invariant), which vm_insert_page takes a reference on.
+        kernel::error::to_result(unsafe { ffi::kbridge_glue_vma_insert_page(vma, self.addr) })
+    }
+}
+
+impl Drop for SharedPage {
+    fn drop(&mut self) {
+        // SAFETY: `addr` came from get_zeroed_page (type invariant); mappings
+        // hold their own page references, so freeing ours is safe while mapped.
+        unsafe { ffi::kbridge_glue_free_page(self.addr) };
+    }
+}
