@@ -1,0 +1,333 @@
+//! The `kbridge` binary end to end: parsing, help, exit codes, and real runs against a fake
+//! tree (`KBRIDGE_ROOT`) through the procfs and sysfs backends.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const PROC: &str = "\
+abi 1
+board test-board lines 3 seq 9
+line 0 led0 kind=led value=255 max=255 flags=- changes=4 source=sysfs changed_ns=1500000000
+line 1 relay kind=output value=1 max=1 flags=active-low changes=1 source=ioctl changed_ns=2000000000
+line 2 button kind=input value=0 max=1 flags=- changes=0 source=init changed_ns=1000
+ops procfs=1 sysfs=0 chardev=0 ioctl=3 mmap=0 netlink=0
+events delivered=0 dropped=0
+";
+
+struct Tree(PathBuf);
+
+impl Tree {
+    /// An empty root: the module is "not loaded".
+    fn empty() -> Self {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "kbridge-cli-test-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        Tree(dir)
+    }
+
+    /// A root with /proc/kbridge and the sysfs lines of the same board.
+    fn board() -> Self {
+        let t = Tree::empty();
+        t.write("proc/kbridge", PROC);
+        for (name, kind, value, max, low) in [
+            ("led0", "led", 255, 255, 0),
+            ("relay", "output", 1, 1, 1),
+            ("button", "input", 0, 1, 0),
+        ] {
+            let d = format!("sys/class/misc/kbridge/device/lines/{name}");
+            t.write(&format!("{d}/name"), &format!("{name}\n"));
+            t.write(&format!("{d}/kind"), &format!("{kind}\n"));
+            t.write(&format!("{d}/value"), &format!("{value}\n"));
+            t.write(&format!("{d}/max_value"), &format!("{max}\n"));
+            t.write(&format!("{d}/active_low"), &format!("{low}\n"));
+        }
+        t
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        let p = self.0.join(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, text).unwrap();
+    }
+
+    fn value(&self, name: &str) -> String {
+        fs::read_to_string(
+            self.0
+                .join(format!("sys/class/misc/kbridge/device/lines/{name}/value")),
+        )
+        .unwrap()
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        kbridge(&self.0, args)
+    }
+}
+
+impl Drop for Tree {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn kbridge(root: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kbridge"))
+        .args(args)
+        .env("KBRIDGE_ROOT", root)
+        .output()
+        .unwrap()
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+#[test]
+fn version_names_the_abi() {
+    let o = Tree::empty().run(&["--version"]);
+    assert_eq!(code(&o), 0);
+    assert_eq!(
+        stdout(&o),
+        format!("kbridge {} (kbridge ABI 1)\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn help_lists_commands_options_and_exit_codes() {
+    let o = Tree::empty().run(&["--help"]);
+    assert_eq!(code(&o), 0);
+    let help = stdout(&o);
+    for word in [
+        "info",
+        "list",
+        "get",
+        "set",
+        "toggle",
+        "events",
+        "interfaces",
+        "--via",
+        "--json",
+        "ioctl",
+        "module not loaded",
+    ] {
+        assert!(help.contains(word), "help lacks {word}:\n{help}");
+    }
+    assert!(!help.contains("--root"), "--root is a hidden testing aid");
+    let o = Tree::empty().run(&["set", "--help"]);
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).contains("NAME=VALUE"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let t = Tree::board();
+    for args in [
+        &[][..],
+        &["frobnicate"],
+        &["get"],
+        &["set"],
+        &["toggle"],
+        &["--via", "carrier-pigeon", "list"],
+        &["--via", "procfs", "set", "led0"],
+        &["--via", "procfs", "set", "led0", "on"],
+        &["--via", "procfs", "set", "led0", "-1"],
+        &["--via", "procfs", "set", "led0=1", "relay"],
+        &["events", "--timeout", "soon"],
+    ] {
+        let o = t.run(args);
+        assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
+        assert!(stdout(&o).is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn missing_module_exits_5() {
+    let t = Tree::empty();
+    for via in ["ioctl", "procfs", "sysfs", "mmap", "chardev"] {
+        let args: &[&str] = if via == "chardev" {
+            &["--via", via, "events"]
+        } else {
+            &["--via", via, "list"]
+        };
+        let o = t.run(args);
+        assert_eq!(code(&o), 5, "{via}: {}", stderr(&o));
+        assert!(stderr(&o).contains("not loaded"), "{via}: {}", stderr(&o));
+    }
+    // Default interface too.
+    assert_eq!(code(&t.run(&["get", "led0"])), 5);
+}
+
+#[test]
+fn json_errors_are_json_on_stderr() {
+    let o = Tree::empty().run(&["--json", "list"]);
+    assert_eq!(code(&o), 5);
+    let v: serde_json::Value = serde_json::from_str(&stderr(&o)).unwrap();
+    assert_eq!(v["error"]["kind"], "not_loaded");
+    assert_eq!(v["error"]["exit_code"], 5);
+    assert_eq!(v["error"]["via"], "ioctl");
+    assert_eq!(v["error"]["errno"], 2);
+}
+
+#[test]
+fn unknown_line_exits_3_with_a_suggestion() {
+    let t = Tree::board();
+    for via in ["procfs", "sysfs"] {
+        let o = t.run(&["--via", via, "get", "realy"]);
+        assert_eq!(code(&o), 3, "{via}");
+        assert!(
+            stderr(&o).contains("unknown line `realy` (did you mean `relay`?)"),
+            "{via}: {}",
+            stderr(&o)
+        );
+    }
+    let o = t.run(&["--json", "--via", "procfs", "get", "led9"]);
+    assert_eq!(code(&o), 3);
+    let v: serde_json::Value = serde_json::from_str(&stderr(&o)).unwrap();
+    assert_eq!(v["error"]["kind"], "unknown_line");
+    assert_eq!(v["error"]["suggestion"], "led0");
+}
+
+#[test]
+fn list_and_get_via_procfs() {
+    let t = Tree::board();
+    let o = t.run(&["--via", "procfs", "list"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = stdout(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    assert!(lines[0].starts_with("NAME"));
+    assert!(lines[2].starts_with("relay ") && lines[2].contains("active-low"));
+
+    let o = t.run(&["--via", "procfs", "get", "relay", "led0"]);
+    assert_eq!(stdout(&o), "relay=1\nled0=255\n");
+
+    let o = t.run(&["--via", "procfs", "--json", "get", "button"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({"via": "procfs", "values": [{"name": "button", "value": 0}]})
+    );
+
+    let o = t.run(&["--via", "procfs", "info", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({"via": "procfs", "board": "test-board", "abi_version": 1,
+                           "num_lines": 3, "seq": 9})
+    );
+
+    let o = t.run(&["list", "--via", "procfs", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["lines"][0]["name"], "led0");
+    assert_eq!(v["lines"][0]["last_source"], "sysfs");
+    assert_eq!(v["lines"][1]["active_low"], true);
+}
+
+#[test]
+fn read_only_interfaces_refuse_writes() {
+    let t = Tree::board();
+    let o = t.run(&["--via", "procfs", "set", "led0", "1"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("read-only"), "{}", stderr(&o));
+    let o = t.run(&["--via", "procfs", "events"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("chardev"), "{}", stderr(&o));
+}
+
+#[test]
+fn set_and_toggle_via_sysfs() {
+    let t = Tree::board();
+    let o = t.run(&["--via", "sysfs", "set", "led0", "17"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).is_empty(), "silent on success");
+    assert_eq!(t.value("led0"), "17\n");
+
+    let o = t.run(&["--via", "sysfs", "--json", "set", "led0=0", "relay=0"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["atomic"], false);
+    assert_eq!(
+        v["set"][1],
+        serde_json::json!({"name": "relay", "value": 0})
+    );
+    assert_eq!(
+        (t.value("led0"), t.value("relay")),
+        ("0\n".into(), "0\n".into())
+    );
+
+    assert_eq!(
+        code(&t.run(&["--via", "sysfs", "toggle", "led0", "relay"])),
+        0
+    );
+    assert_eq!(
+        (t.value("led0"), t.value("relay")),
+        ("255\n".into(), "1\n".into())
+    );
+
+    // Refusals: input line, out of range, duplicates. Nothing changes. (A single-line sysfs
+    // write goes straight to the kernel, which is the judge; several lines are checked first.)
+    let o = t.run(&["--via", "sysfs", "set", "led0=3", "button=1"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("cannot be set"));
+    let o = t.run(&["--via", "sysfs", "set", "led0=3", "relay=2"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("out of range"));
+    assert_eq!(
+        code(&t.run(&["--via", "sysfs", "set", "led0=1", "led0=2"])),
+        2
+    );
+    assert_eq!(t.value("led0"), "255\n");
+}
+
+#[test]
+fn unimplemented_interfaces_say_so() {
+    let t = Tree::board();
+    for via in ["netlink", "bpf"] {
+        let o = t.run(&["--via", via, "list"]);
+        assert_eq!(code(&o), 2, "{via}");
+        assert!(stderr(&o).contains("not implemented yet"), "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn interfaces_lists_capabilities() {
+    let o = Tree::empty().run(&["interfaces"]);
+    assert_eq!(code(&o), 0);
+    let text = stdout(&o);
+    assert_eq!(text.lines().count(), 7);
+    assert!(text.contains("ioctl    read write atomic"));
+    assert!(text.contains("netlink  (not implemented yet)"));
+    let o = Tree::empty().run(&["interfaces", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["interfaces"][2]["name"], "chardev");
+    assert_eq!(v["interfaces"][2]["events"], true);
+}
+
+#[test]
+fn hidden_root_option_overrides_the_environment() {
+    let t = Tree::board();
+    let o = Command::new(env!("CARGO_BIN_EXE_kbridge"))
+        .args(["--root"])
+        .arg(&t.0)
+        .args(["--via", "procfs", "get", "led0"])
+        .env("KBRIDGE_ROOT", "/nonexistent")
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&o), "led0=255\n", "{}", stderr(&o));
+}

@@ -1,0 +1,72 @@
+//! Control and observe a kbridge board through any of the module's interfaces.
+//!
+//! The kernel module exposes the same state (LEDs and GPIO lines of one board) through
+//! procfs, sysfs, a character device (text writes, event reads, poll), ioctl, a shared mmap
+//! page, generic netlink and BPF maps. Each file-based interface has a backend here
+//! implementing [`Backend`]; [`open`] picks one by [`Interface`]. The API takes line *names*:
+//! indices are an ABI detail.
+//!
+//! ```no_run
+//! use kbridge::{Backend, Config, Interface};
+//!
+//! let mut board = kbridge::open(Interface::Ioctl, &Config::new())?;
+//! board.set(&[("led0", 255), ("relay", 1)])?; // atomic via ioctl
+//! for line in board.lines()? {
+//!     println!("{} = {}", line.name, line.value);
+//! }
+//! # Ok::<(), kbridge::Error>(())
+//! ```
+//!
+//! The byte-level ABI lives in [`kbridge_abi`], shared with the kernel module. All `unsafe`
+//! code (the ioctl calls and the shared page reads) is in one private module.
+
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+mod backend;
+pub mod chardev;
+mod config;
+mod device;
+mod error;
+mod interface;
+pub mod ioctl;
+pub mod mmap;
+pub mod procfs;
+mod suggest;
+#[allow(unsafe_code)]
+mod sys;
+pub mod sysfs;
+mod types;
+
+pub use backend::{find, Backend};
+pub use chardev::{ChardevBackend, EventStream};
+pub use config::Config;
+pub use error::{Error, Result};
+pub use interface::{Capabilities, Interface, UnknownInterface};
+pub use ioctl::IoctlBackend;
+pub use kbridge_abi::ABI_VERSION;
+pub use mmap::MmapBackend;
+pub use procfs::ProcfsBackend;
+pub use sysfs::SysfsBackend;
+pub use types::{BoardInfo, Event, LineInfo, LineKind, Source};
+
+/// Opens the backend for `via`.
+///
+/// Fails with [`Error::NotLoaded`] when the interface's entry point is missing and
+/// [`Error::Unsupported`] for interfaces without a backend yet (netlink, bpf).
+pub fn open(via: Interface, config: &Config) -> Result<Box<dyn Backend>> {
+    Ok(match via {
+        Interface::Procfs => Box::new(ProcfsBackend::open(config)?),
+        Interface::Sysfs => Box::new(SysfsBackend::open(config)?),
+        Interface::Chardev => Box::new(ChardevBackend::open(config)?),
+        Interface::Ioctl => Box::new(IoctlBackend::open(config)?),
+        Interface::Mmap => Box::new(MmapBackend::open(config)?),
+        Interface::Netlink | Interface::Bpf => {
+            return Err(Error::Unsupported {
+                via,
+                op: "open",
+                reason: "this backend is not implemented yet",
+            })
+        }
+    })
+}

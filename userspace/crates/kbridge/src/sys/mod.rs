@@ -1,0 +1,8 @@
+//! The system-call edge: the only module of this crate allowed to use `unsafe`.
+//!
+//! Two thin, safe wrappers and nothing else:
+//! - [`ioctl`]: the kbridge ioctls on `/dev/kbridge`, numbers from [`kbridge_abi`];
+//! - [`shm`]: seqcount-protected snapshots of the read-only shared state page.
+
+pub(crate) mod ioctl;
+pub(crate) mod shm;
