@@ -28,6 +28,7 @@ use crate::gpio::Gpio;
 use crate::led::Led;
 use crate::platform::Device;
 use crate::shmem::SharedPage;
+use crate::uaccess::now_ns;
 
 /// A validated line or board name (ABI rules: `abi::validate_name`).
 #[derive(Clone, Copy)]
@@ -86,9 +87,21 @@ struct Group {
 }
 
 const GROUPS: [Group; 3] = [
-    Group { kind: abi::KIND_OUTPUT, con_id: Some(c"output"), names: c"output-names" },
-    Group { kind: abi::KIND_INPUT, con_id: Some(c"input"), names: c"input-names" },
-    Group { kind: abi::KIND_LED, con_id: None, names: c"led-names" },
+    Group {
+        kind: abi::KIND_OUTPUT,
+        con_id: Some(c"output"),
+        names: c"output-names",
+    },
+    Group {
+        kind: abi::KIND_INPUT,
+        con_id: Some(c"input"),
+        names: c"input-names",
+    },
+    Group {
+        kind: abi::KIND_LED,
+        con_id: None,
+        names: c"led-names",
+    },
 ];
 
 /// What never changes about a line after probe.
@@ -167,11 +180,6 @@ const ZERO_EVENT: EventRecord = EventRecord {
     dropped: 0,
 };
 
-fn now_ns() -> u64 {
-    // SAFETY: ktime_get_ns() may be called from any context.
-    unsafe { crate::ffi::kbridge_glue_ktime_ns() }
-}
-
 impl Board {
     /// Reads and validates the board description, then takes the lines.
     /// Any rule broken fails the probe with one dmesg line saying which;
@@ -211,7 +219,11 @@ impl Board {
             }
             dt::for_each_string(dev, g.names, |i, s| {
                 let Some(name) = Name::new(s) else {
-                    pr_err!("board: {}[{}] is not a valid line name (see docs/bindings)\n", names_prop, i);
+                    pr_err!(
+                        "board: {}[{}] is not a valid line name (see docs/bindings)\n",
+                        names_prop,
+                        i
+                    );
                     return Err(EINVAL);
                 };
                 if lines.iter().any(|l| l.name.as_bytes() == name.as_bytes()) {
@@ -224,7 +236,11 @@ impl Board {
                     None => LineDesc::led(dev, name, idx),
                 }
                 .inspect_err(|e| {
-                    pr_err!("board: line '{}': cannot get its hardware (errno {})\n", name.as_str(), e.to_errno());
+                    pr_err!(
+                        "board: line '{}': cannot get its hardware (errno {})\n",
+                        name.as_str(),
+                        e.to_errno()
+                    );
                 })?;
                 lines.push(desc, GFP_KERNEL)?;
                 hw.push(h, GFP_KERNEL)?;
@@ -272,10 +288,18 @@ impl Board {
 
     fn log_lines(&self) {
         let st = self.state.lock();
-        pr_info!("board '{}': {} lines\n", self.label.as_str(), self.lines.len());
+        pr_info!(
+            "board '{}': {} lines\n",
+            self.label.as_str(),
+            self.lines.len()
+        );
         for (i, l) in self.lines.iter().enumerate() {
             let kind = abi::kind_name(l.kind).unwrap_or("?");
-            let al = if l.flags & abi::LINE_FLAG_ACTIVE_LOW != 0 { " active-low" } else { "" };
+            let al = if l.flags & abi::LINE_FLAG_ACTIVE_LOW != 0 {
+                " active-low"
+            } else {
+                ""
+            };
             let v = st.values.get(i).copied().unwrap_or(0);
             match st.hw.get(i) {
                 Some(Hw::Led(led)) => pr_info!(
@@ -287,7 +311,14 @@ impl Board {
                     l.max,
                     led.name().to_str().unwrap_or("?")
                 ),
-                _ => pr_info!("line {} '{}': {} value={}{}\n", i, l.name.as_str(), kind, v, al),
+                _ => pr_info!(
+                    "line {} '{}': {} value={}{}\n",
+                    i,
+                    l.name.as_str(),
+                    kind,
+                    v,
+                    al
+                ),
             }
         }
     }
@@ -350,7 +381,9 @@ impl Board {
     fn refresh_leds(&self, st: &mut State) -> bool {
         let mut changed = false;
         for i in 0..self.lines.len() {
-            let Some(Hw::Led(led)) = st.hw.get(i) else { continue };
+            let Some(Hw::Led(led)) = st.hw.get(i) else {
+                continue;
+            };
             let v = led.brightness();
             if st.values.get(i).copied() != Some(v) {
                 self.record(st, i, v, abi::SOURCE_KERNEL);
@@ -377,7 +410,10 @@ impl Board {
                 Op::Set(i, v) => (i, v),
                 Op::Toggle(i) => {
                     let cur = target.get(i).copied().ok_or(EINVAL)?;
-                    (i, abi::toggled_value(cur, self.lines.get(i).ok_or(EINVAL)?.max))
+                    (
+                        i,
+                        abi::toggled_value(cur, self.lines.get(i).ok_or(EINVAL)?.max),
+                    )
                 }
             };
             let d = self.lines.get(i).ok_or(EINVAL)?;
@@ -423,7 +459,9 @@ impl Board {
         if !st.alive {
             return;
         }
-        let Some(Ok(v)) = st.hw.get(i).map(Hw::read) else { return };
+        let Some(Ok(v)) = st.hw.get(i).map(Hw::read) else {
+            return;
+        };
         if st.values.get(i).copied() == Some(v) {
             return;
         }
@@ -434,7 +472,9 @@ impl Board {
 
     /// The single place a change is recorded (caller holds the lock).
     fn record(&self, st: &mut State, i: usize, new: u32, source: u8) {
-        let Some(old) = st.values.get(i).copied() else { return };
+        let Some(old) = st.values.get(i).copied() else {
+            return;
+        };
         let now = now_ns();
         st.seq += 1;
         let kind = self.lines.get(i).map_or(0, |l| l.kind);
@@ -456,7 +496,9 @@ impl Board {
         st.last_ns[i] = now;
         st.last_source[i] = source;
         let st_ref = &*st;
-        let seqcount = self.page.update(st.seqcount, |p| publish_lines(p, st_ref, i..i + 1));
+        let seqcount = self
+            .page
+            .update(st.seqcount, |p| publish_lines(p, st_ref, i..i + 1));
         st.seqcount = seqcount;
         self.seq.store(st.seq, Ordering::Release);
         if let Some(d) = st.notify.get(i) {
@@ -488,7 +530,9 @@ impl Board {
         }
         let mut n = 0;
         while next <= st.seq && n < out.len() {
-            let Some(rec) = st.ring.get((next % RING as u64) as usize).copied() else { break };
+            let Some(rec) = st.ring.get((next % RING as u64) as usize).copied() else {
+                break;
+            };
             let mut rec = rec;
             if n == 0 {
                 rec.dropped = u32::try_from(lost).unwrap_or(u32::MAX);
@@ -559,7 +603,9 @@ fn publish_lines(p: &SharedPage, st: &State, range: core::ops::Range<usize>) {
         }
     }
     for i in range {
-        let Some(off) = abi::shared_line_offset(i) else { continue };
+        let Some(off) = abi::shared_line_offset(i) else {
+            continue;
+        };
         p.write_u32(off + abi::SHARED_LINE_OFF_VALUE, st.values[i]);
         p.write_u64(off + abi::SHARED_LINE_OFF_CHANGES, st.changes[i]);
         p.write_u64(off + abi::SHARED_LINE_OFF_LAST_CHANGE_NS, st.last_ns[i]);
@@ -571,13 +617,33 @@ fn publish_lines(p: &SharedPage, st: &State, range: core::ops::Range<usize>) {
 impl LineDesc {
     fn gpio(dev: &Device<'_>, name: Name, kind: u8, con: &CStr, idx: u32) -> Result<(Self, Hw)> {
         let gpio = Gpio::get(dev, con, idx, kind == abi::KIND_OUTPUT)?;
-        let flags = if gpio.is_active_low() { abi::LINE_FLAG_ACTIVE_LOW } else { 0 };
-        Ok((LineDesc { name, kind, flags, max: 1 }, Hw::Gpio(gpio)))
+        let flags = if gpio.is_active_low() {
+            abi::LINE_FLAG_ACTIVE_LOW
+        } else {
+            0
+        };
+        Ok((
+            LineDesc {
+                name,
+                kind,
+                flags,
+                max: 1,
+            },
+            Hw::Gpio(gpio),
+        ))
     }
 
     fn led(dev: &Device<'_>, name: Name, idx: u32) -> Result<(Self, Hw)> {
         let led = Led::get(dev, idx)?;
         let max = led.max_brightness();
-        Ok((LineDesc { name, kind: abi::KIND_LED, flags: 0, max }, Hw::Led(led)))
+        Ok((
+            LineDesc {
+                name,
+                kind: abi::KIND_LED,
+                flags: 0,
+                max,
+            },
+            Hw::Led(led),
+        ))
     }
 }

@@ -69,7 +69,11 @@ impl OpenFile {
 /// and not yet released.
 unsafe fn open_file<'a>(file: *mut ffi::file) -> Option<&'a OpenFile> {
     // SAFETY: per the contract, private data is a live `OpenFile` until release.
-    unsafe { ffi::kbridge_glue_file_private(file).cast::<OpenFile>().as_ref() }
+    unsafe {
+        ffi::kbridge_glue_file_private(file)
+            .cast::<OpenFile>()
+            .as_ref()
+    }
 }
 
 #[no_mangle]
@@ -113,7 +117,9 @@ fn read(of: &OpenFile, file: *mut ffi::file, user: UserPtr) -> Result<usize> {
     let mut recs = [abi::EventRecord::from_bytes(&[0; abi::EVENT_SIZE]); 16];
     let max = (user.len() / abi::EVENT_SIZE).min(recs.len());
     loop {
-        let n = of.board.read_events(&of.cursor, recs.get_mut(..max).ok_or(EINVAL)?)?;
+        let n = of
+            .board
+            .read_events(&of.cursor, recs.get_mut(..max).ok_or(EINVAL)?)?;
         if n > 0 {
             for (k, r) in recs.iter().take(n).enumerate() {
                 user.skip(k * abi::EVENT_SIZE)?.write_bytes(&r.to_bytes())?;
@@ -133,7 +139,12 @@ fn read(of: &OpenFile, file: *mut ffi::file, user: UserPtr) -> Result<usize> {
 }
 
 #[no_mangle]
-unsafe extern "C" fn kbridge_rust_read(file: *mut ffi::file, buf: *mut c_char, len: usize, _off: *mut i64) -> isize {
+unsafe extern "C" fn kbridge_rust_read(
+    file: *mut ffi::file,
+    buf: *mut c_char,
+    len: usize,
+    _off: *mut i64,
+) -> isize {
     // SAFETY: called by the VFS on an open kbridge file.
     let Some(of) = (unsafe { open_file(file) }) else {
         return ENODEV.to_errno() as isize;
@@ -190,7 +201,10 @@ const POLL_READABLE: c_uint = 0x0001 | 0x0040;
 const POLL_GONE: c_uint = 0x0008 | 0x0010;
 
 #[no_mangle]
-unsafe extern "C" fn kbridge_rust_poll(file: *mut ffi::file, pt: *mut ffi::poll_table_struct) -> c_uint {
+unsafe extern "C" fn kbridge_rust_poll(
+    file: *mut ffi::file,
+    pt: *mut ffi::poll_table_struct,
+) -> c_uint {
     // SAFETY: called by the VFS on an open kbridge file.
     let Some(of) = (unsafe { open_file(file) }) else {
         return POLL_GONE;
@@ -212,14 +226,19 @@ unsafe extern "C" fn kbridge_rust_ioctl(file: *mut ffi::file, cmd: c_uint, arg: 
     let Some(of) = (unsafe { open_file(file) }) else {
         return ENODEV.to_errno() as c_long;
     };
-    match crate::ioctl::dispatch(&of.board, cmd, arg as usize) {
+    // SAFETY: `file` is a live kbridge file.
+    let writable = unsafe { ffi::kbridge_glue_file_writable(file) };
+    match crate::ioctl::dispatch(&of.board, cmd, arg as usize, writable) {
         Ok(()) => 0,
         Err(e) => e.to_errno() as c_long,
     }
 }
 
 #[no_mangle]
-unsafe extern "C" fn kbridge_rust_mmap(file: *mut ffi::file, vma: *mut ffi::vm_area_struct) -> c_int {
+unsafe extern "C" fn kbridge_rust_mmap(
+    file: *mut ffi::file,
+    vma: *mut ffi::vm_area_struct,
+) -> c_int {
     // SAFETY: called by the VFS on an open kbridge file.
     let Some(of) = (unsafe { open_file(file) }) else {
         return ENODEV.to_errno();

@@ -44,7 +44,9 @@ pub(crate) fn for_each_string(
     }
     // SAFETY: `ptrs` has room for `n` pointers; `dev` is bound; `prop` is
     // NUL-terminated. The glue stores at most `n` pointers.
-    let got = unsafe { ffi::kbridge_glue_read_strings(dev.as_raw(), prop.as_ptr(), ptrs.as_mut_ptr(), n) };
+    let got = unsafe {
+        ffi::kbridge_glue_read_strings(dev.as_raw(), prop.as_ptr(), ptrs.as_mut_ptr(), n)
+    };
     let got = to_count(got)?;
     for (i, p) in ptrs.iter().take(got).enumerate() {
         if p.is_null() {

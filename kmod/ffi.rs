@@ -97,14 +97,23 @@ extern "C" {
     pub(crate) fn kbridge_glue_led_name(led: *mut led_classdev) -> *const c_char;
 
     pub(crate) fn kbridge_glue_ktime_ns() -> u64;
-    pub(crate) fn kbridge_glue_copy_to_user(to: *mut c_void, from: *const c_void, n: c_ulong) -> c_ulong;
-    pub(crate) fn kbridge_glue_copy_from_user(to: *mut c_void, from: *const c_void, n: c_ulong) -> c_ulong;
+    pub(crate) fn kbridge_glue_copy_to_user(
+        to: *mut c_void,
+        from: *const c_void,
+        n: c_ulong,
+    ) -> c_ulong;
+    pub(crate) fn kbridge_glue_copy_from_user(
+        to: *mut c_void,
+        from: *const c_void,
+        n: c_ulong,
+    ) -> c_ulong;
 
     pub(crate) fn kbridge_glue_misc_register(parent: *mut device) -> c_int;
     pub(crate) fn kbridge_glue_misc_deregister();
     pub(crate) fn kbridge_glue_file_private(file: *mut file) -> *mut c_void;
     pub(crate) fn kbridge_glue_file_set_private(file: *mut file, data: *mut c_void);
     pub(crate) fn kbridge_glue_file_nonblock(file: *mut file) -> bool;
+    pub(crate) fn kbridge_glue_file_writable(file: *mut file) -> bool;
     pub(crate) fn kbridge_glue_wait_event(
         ready: Option<unsafe extern "C" fn(arg: *mut c_void) -> bool>,
         arg: *mut c_void,
@@ -130,12 +139,19 @@ extern "C" {
     pub(crate) fn kbridge_glue_seq_write(m: *mut seq_file, buf: *const c_void, len: usize);
 
     pub(crate) fn kbridge_glue_device_kobj(dev: *mut device) -> *mut kobject;
-    pub(crate) fn kbridge_glue_kobject_create(name: *const c_char, parent: *mut kobject) -> *mut kobject;
+    pub(crate) fn kbridge_glue_kobject_create(
+        name: *const c_char,
+        parent: *mut kobject,
+    ) -> *mut kobject;
     pub(crate) fn kbridge_glue_kobject_put(kobj: *mut kobject);
     pub(crate) fn kbridge_glue_sysfs_add_line_attrs(kobj: *mut kobject) -> c_int;
     pub(crate) fn kbridge_glue_sysfs_notify_value(kobj: *mut kobject);
 
     pub(crate) fn kbridge_glue_gpiod_to_irq(desc: *mut gpio_desc) -> c_int;
-    pub(crate) fn kbridge_glue_request_irq(irq: c_uint, name: *const c_char, cookie: *mut c_void) -> c_int;
+    pub(crate) fn kbridge_glue_request_irq(
+        irq: c_uint,
+        name: *const c_char,
+        cookie: *mut c_void,
+    ) -> c_int;
     pub(crate) fn kbridge_glue_free_irq(irq: c_uint, cookie: *mut c_void);
 }

@@ -38,7 +38,9 @@ impl Gpio {
         let mut desc: *mut gpio_desc = core::ptr::null_mut();
         // SAFETY: `dev` is bound; `con_id` is NUL-terminated; `desc` is a
         // valid out-pointer.
-        let ret = unsafe { ffi::kbridge_glue_gpiod_get(dev.as_raw(), con_id.as_ptr(), idx, output, &mut desc) };
+        let ret = unsafe {
+            ffi::kbridge_glue_gpiod_get(dev.as_raw(), con_id.as_ptr(), idx, output, &mut desc)
+        };
         kernel::error::to_result(ret)?;
         // INVARIANT: a successful devm get returns a valid descriptor.
         NonNull::new(desc).map(|desc| Gpio { desc }).ok_or(EINVAL)
@@ -47,7 +49,9 @@ impl Gpio {
     /// Sets the logical value (active-low already applied by gpiolib).
     pub(crate) fn set(&self, value: bool) -> Result {
         // SAFETY: `desc` is valid (type invariant); process context.
-        kernel::error::to_result(unsafe { ffi::kbridge_glue_gpiod_set(self.desc.as_ptr(), value.into()) })
+        kernel::error::to_result(unsafe {
+            ffi::kbridge_glue_gpiod_set(self.desc.as_ptr(), value.into())
+        })
     }
 
     /// The line's interrupt number.

@@ -5,7 +5,8 @@
 //! Every struct starts with `size`, checked `copy_struct_from_user()`-style:
 //! smaller than v1 → EINVAL, larger with a non-zero tail → E2BIG. Reserved
 //! fields and unknown flags must be zero (EINVAL). Unknown commands → ENOTTY,
-//! bad pointers → EFAULT. Nothing changes on any error.
+//! bad pointers → EFAULT, changes through a file opened read-only → EBADF.
+//! Nothing changes on any error.
 
 use kernel::prelude::*;
 
@@ -39,8 +40,11 @@ fn read_struct<T: Pod>(arg: usize, known: usize) -> Result<(T, UserPtr)> {
     Ok((v, user))
 }
 
-pub(crate) fn dispatch(board: &Board, cmd: u32, arg: usize) -> Result {
+pub(crate) fn dispatch(board: &Board, cmd: u32, arg: usize, writable: bool) -> Result {
     board.count(Iface::Ioctl);
+    if matches!(cmd, abi::IOC_SET_VALUES | abi::IOC_TOGGLE) && !writable {
+        return Err(EBADF);
+    }
     let n = board.lines.len() as u32;
     match cmd {
         abi::IOC_BOARD_INFO => {
@@ -84,7 +88,11 @@ pub(crate) fn dispatch(board: &Board, cmd: u32, arg: usize) -> Result {
             let mask = v.mask;
             board.with_state(|st| {
                 for (i, out) in v.values.iter_mut().enumerate() {
-                    *out = if mask & (1u64 << i) != 0 { st.values.get(i).copied().unwrap_or(0) } else { 0 };
+                    *out = if mask & (1u64 << i) != 0 {
+                        st.values.get(i).copied().unwrap_or(0)
+                    } else {
+                        0
+                    };
                 }
                 v.seq = st.seq;
             })?;

@@ -32,7 +32,9 @@ impl Registration {
         let cookie = line + 1;
         // SAFETY: the name is a static C string; the handler only interprets
         // the cookie as a line number.
-        let ret = unsafe { ffi::kbridge_glue_request_irq(irq, c"kbridge".as_ptr(), cookie as *mut c_void) };
+        let ret = unsafe {
+            ffi::kbridge_glue_request_irq(irq, c"kbridge".as_ptr(), cookie as *mut c_void)
+        };
         kernel::error::to_result(ret)?;
         // INVARIANT: requested just now.
         Ok(Registration { irq, cookie })

@@ -233,6 +233,11 @@ bool kbridge_glue_file_nonblock(struct file *file)
 	return file->f_flags & O_NONBLOCK;
 }
 
+bool kbridge_glue_file_writable(struct file *file)
+{
+	return file->f_mode & FMODE_WRITE;
+}
+
 static DECLARE_WAIT_QUEUE_HEAD(kbridge_readers);
 
 int kbridge_glue_wait_event(bool (*ready)(void *), void *arg)

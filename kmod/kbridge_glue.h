@@ -72,6 +72,7 @@ void kbridge_glue_misc_deregister(void);
 void *kbridge_glue_file_private(struct file *file);
 void kbridge_glue_file_set_private(struct file *file, void *data);
 bool kbridge_glue_file_nonblock(struct file *file);
+bool kbridge_glue_file_writable(struct file *file);
 int kbridge_glue_wait_event(bool (*ready)(void *), void *arg);
 void kbridge_glue_poll_wait(struct file *file, struct poll_table_struct *pt);
 void kbridge_glue_wake_readers(void);

@@ -33,7 +33,9 @@ impl Led {
     pub(crate) fn get(dev: &Device<'_>, idx: u32) -> Result<Self> {
         let mut led: *mut led_classdev = core::ptr::null_mut();
         // SAFETY: `dev` is bound; `led` is a valid out-pointer.
-        kernel::error::to_result(unsafe { ffi::kbridge_glue_led_get(dev.as_raw(), idx, &mut led) })?;
+        kernel::error::to_result(unsafe {
+            ffi::kbridge_glue_led_get(dev.as_raw(), idx, &mut led)
+        })?;
         // INVARIANT: a successful devm get returns a valid, referenced LED.
         NonNull::new(led).map(|led| Led { led }).ok_or(EINVAL)
     }

@@ -88,7 +88,12 @@ impl Published {
     fn new(board: &Arc<Board>) -> Result<Self> {
         let raw = Arc::into_raw(board.clone());
         if CURRENT
-            .compare_exchange(core::ptr::null_mut(), raw.cast_mut(), Ordering::AcqRel, Ordering::Acquire)
+            .compare_exchange(
+                core::ptr::null_mut(),
+                raw.cast_mut(),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
             .is_err()
         {
             // SAFETY: undo `into_raw`; nobody else saw `raw`.
@@ -123,7 +128,14 @@ impl Bound {
     fn probe(dev: &Device<'_>) -> Result<KBox<Self>> {
         let board = Board::probe(dev)?;
         let mut b = KBox::new(
-            Bound { irqs: KVec::new(), misc: None, proc_: None, sysfs: None, published: None, board },
+            Bound {
+                irqs: KVec::new(),
+                misc: None,
+                proc_: None,
+                sysfs: None,
+                published: None,
+                board,
+            },
             GFP_KERNEL,
         )?;
         b.published = Some(Published::new(&b.board)?);
@@ -168,7 +180,10 @@ unsafe extern "C" fn kbridge_rust_probe(dev: *mut ffi::device) -> c_int {
     };
     // INVARIANT: the caller guarantees a device being probed by kbridge; it
     // stays bound at least until this function returns.
-    let device = Device { ptr, _bound: core::marker::PhantomData };
+    let device = Device {
+        ptr,
+        _bound: core::marker::PhantomData,
+    };
     match Bound::probe(&device) {
         Ok(bound) => {
             let raw = KBox::into_raw(bound);

@@ -80,7 +80,11 @@ fn show(board: &Board, out: &mut Seq) -> Result {
         let _ = writeln!(
             out,
             "{}",
-            abi::ProcBoard { name: board.label.as_str(), num_lines: board.lines.len() as u32, seq: st.seq }
+            abi::ProcBoard {
+                name: board.label.as_str(),
+                num_lines: board.lines.len() as u32,
+                seq: st.seq
+            }
         );
         for (i, l) in board.lines.iter().enumerate() {
             let line = abi::ProcLine {
@@ -97,7 +101,14 @@ fn show(board: &Board, out: &mut Seq) -> Result {
             let _ = writeln!(out, "{line}");
         }
         let _ = writeln!(out, "{}", abi::ProcOps { counts: st.ops });
-        let _ = writeln!(out, "{}", abi::ProcEvents { delivered: st.delivered, dropped: st.dropped });
+        let _ = writeln!(
+            out,
+            "{}",
+            abi::ProcEvents {
+                delivered: st.delivered,
+                dropped: st.dropped
+            }
+        );
     })
 }
 

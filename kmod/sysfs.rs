@@ -66,24 +66,36 @@ unsafe impl Sync for Registration {}
 impl Registration {
     pub(crate) fn new(dev: &Device<'_>, board: &Board) -> Result<Self> {
         // SAFETY: `dev` is bound; the kobject is created under it.
-        let dir = unsafe { ffi::kbridge_glue_kobject_create(c"lines".as_ptr(), ffi::kbridge_glue_device_kobj(dev.as_raw())) };
+        let dir = unsafe {
+            ffi::kbridge_glue_kobject_create(
+                c"lines".as_ptr(),
+                ffi::kbridge_glue_device_kobj(dev.as_raw()),
+            )
+        };
         let dir = NonNull::new(dir).ok_or(ENOMEM)?;
         // INVARIANT: each kobject is added to `reg` right after creation.
-        let mut reg = Registration { dir, lines: KVec::new() };
+        let mut reg = Registration {
+            dir,
+            lines: KVec::new(),
+        };
         for l in board.lines.iter() {
             let mut name = [0u8; abi::NAME_LEN + 1];
             for (d, s) in name.iter_mut().zip(l.name.as_bytes()) {
                 *d = *s;
             }
             // SAFETY: `name` is NUL-terminated; `dir` is live.
-            let k = unsafe { ffi::kbridge_glue_kobject_create(name.as_ptr().cast::<c_char>(), reg.dir.as_ptr()) };
+            let k = unsafe {
+                ffi::kbridge_glue_kobject_create(name.as_ptr().cast::<c_char>(), reg.dir.as_ptr())
+            };
             let k = NonNull::new(k).ok_or(ENOMEM)?;
             reg.lines.push(k, GFP_KERNEL).inspect_err(|_| {
                 // SAFETY: not yet owned by `reg`; drop our reference.
                 unsafe { ffi::kbridge_glue_kobject_put(k.as_ptr()) };
             })?;
             // SAFETY: `k` is live.
-            kernel::error::to_result(unsafe { ffi::kbridge_glue_sysfs_add_line_attrs(k.as_ptr()) })?;
+            kernel::error::to_result(unsafe {
+                ffi::kbridge_glue_sysfs_add_line_attrs(k.as_ptr())
+            })?;
         }
         Ok(reg)
     }
@@ -97,7 +109,6 @@ impl Registration {
         }
         Ok(v)
     }
-
 }
 
 impl Drop for Registration {
@@ -117,7 +128,10 @@ fn emit(buf: &mut [u8], args: core::fmt::Arguments<'_>) -> Result<usize> {
     impl core::fmt::Write for W<'_> {
         fn write_str(&mut self, s: &str) -> core::fmt::Result {
             let end = self.1.checked_add(s.len()).ok_or(core::fmt::Error)?;
-            self.0.get_mut(self.1..end).ok_or(core::fmt::Error)?.copy_from_slice(s.as_bytes());
+            self.0
+                .get_mut(self.1..end)
+                .ok_or(core::fmt::Error)?
+                .copy_from_slice(s.as_bytes());
             self.1 = end;
             Ok(())
         }
@@ -136,9 +150,15 @@ fn show(board: &Board, i: usize, attr: c_uint, buf: &mut [u8]) -> Result<usize> 
             emit(buf, format_args!("{v}\n"))
         }
         ffi::ATTR_MAX_VALUE => emit(buf, format_args!("{}\n", l.max)),
-        ffi::ATTR_KIND => emit(buf, format_args!("{}\n", abi::kind_name(l.kind).unwrap_or("?"))),
+        ffi::ATTR_KIND => emit(
+            buf,
+            format_args!("{}\n", abi::kind_name(l.kind).unwrap_or("?")),
+        ),
         ffi::ATTR_NAME => emit(buf, format_args!("{}\n", l.name.as_str())),
-        ffi::ATTR_ACTIVE_LOW => emit(buf, format_args!("{}\n", u8::from(l.flags & abi::LINE_FLAG_ACTIVE_LOW != 0))),
+        ffi::ATTR_ACTIVE_LOW => emit(
+            buf,
+            format_args!("{}\n", u8::from(l.flags & abi::LINE_FLAG_ACTIVE_LOW != 0)),
+        ),
         _ => Err(EIO),
     }
 }
@@ -164,7 +184,11 @@ fn lookup(kobj: *mut ffi::kobject) -> Option<(kernel::sync::Arc<Board>, usize)> 
 }
 
 #[no_mangle]
-unsafe extern "C" fn kbridge_rust_sysfs_show(kobj: *mut ffi::kobject, attr: c_uint, buf: *mut c_char) -> isize {
+unsafe extern "C" fn kbridge_rust_sysfs_show(
+    kobj: *mut ffi::kobject,
+    attr: c_uint,
+    buf: *mut c_char,
+) -> isize {
     let Some((board, i)) = lookup(kobj) else {
         return ENODEV.to_errno() as isize;
     };

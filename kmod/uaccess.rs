@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Copies between kernel and user memory, and the `Pod` types that may cross.
+//! Copies between kernel and user memory, the `Pod` types that may cross,
+//! and the clock their timestamps come from.
 //!
 //! C header: [include/linux/uaccess.h](srctree/include/linux/uaccess.h)
 //!
@@ -13,6 +14,12 @@ use kernel::prelude::*;
 
 use crate::abi;
 use crate::ffi;
+
+/// `CLOCK_MONOTONIC` now, in nanoseconds (`ktime_get_ns()`).
+pub(crate) fn now_ns() -> u64 {
+    // SAFETY: ktime_get_ns() may be called from any context.
+    unsafe { ffi::kbridge_glue_ktime_ns() }
+}
 
 /// Plain-old-data: `#[repr(C)]`, integers and arrays of integers only, no
 /// padding, every bit pattern valid.
@@ -66,7 +73,9 @@ impl UserPtr {
         let n = core::ffi::c_ulong::try_from(dst.len()).map_err(|_| EINVAL)?;
         // SAFETY: `dst` is valid for `n` bytes of writes; copy_from_user checks
         // the user address itself and returns the number of bytes not copied.
-        let left = unsafe { ffi::kbridge_glue_copy_from_user(dst.as_mut_ptr().cast(), self.addr as *const c_void, n) };
+        let left = unsafe {
+            ffi::kbridge_glue_copy_from_user(dst.as_mut_ptr().cast(), self.addr as *const c_void, n)
+        };
         if left != 0 {
             return Err(EFAULT);
         }
@@ -81,7 +90,9 @@ impl UserPtr {
         let n = core::ffi::c_ulong::try_from(src.len()).map_err(|_| EINVAL)?;
         // SAFETY: `src` is valid for `n` bytes of reads; copy_to_user checks the
         // user address itself and returns the number of bytes not copied.
-        let left = unsafe { ffi::kbridge_glue_copy_to_user(self.addr as *mut c_void, src.as_ptr().cast(), n) };
+        let left = unsafe {
+            ffi::kbridge_glue_copy_to_user(self.addr as *mut c_void, src.as_ptr().cast(), n)
+        };
         if left != 0 {
             return Err(EFAULT);
         }
@@ -93,7 +104,8 @@ impl UserPtr {
         let mut v = MaybeUninit::<T>::zeroed();
         // SAFETY: `v` is `size_of::<T>()` bytes of writable memory; viewing it as
         // bytes is fine because `T: Pod` (and it is zero-initialised).
-        let bytes = unsafe { core::slice::from_raw_parts_mut(v.as_mut_ptr().cast::<u8>(), size_of::<T>()) };
+        let bytes =
+            unsafe { core::slice::from_raw_parts_mut(v.as_mut_ptr().cast::<u8>(), size_of::<T>()) };
         self.read_bytes(bytes)?;
         // SAFETY: fully initialised above; any bit pattern is a valid `T: Pod`.
         Ok(unsafe { v.assume_init() })
@@ -102,7 +114,8 @@ impl UserPtr {
     /// Writes `min(len, size_of::<T>())` bytes of `v` to the start of the range.
     pub(crate) fn write_prefix<T: Pod>(&self, v: &T) -> Result {
         // SAFETY: `T: Pod` has no padding, so all its bytes are initialised.
-        let bytes = unsafe { core::slice::from_raw_parts((v as *const T).cast::<u8>(), size_of::<T>()) };
+        let bytes =
+            unsafe { core::slice::from_raw_parts((v as *const T).cast::<u8>(), size_of::<T>()) };
         let n = bytes.len().min(self.len);
         self.write_bytes(bytes.get(..n).ok_or(EINVAL)?)
     }

@@ -66,7 +66,8 @@ kb_log "lane $lane: kernel built in $(( $(date +%s) - start )) s"
 touch "$build/.kbridge-done"
 echo "$build" > "$KB_CACHE/kbuild/$lane.current"
 # Keep the cache bounded: drop older builds of the same lane.
-for old in "$KB_CACHE/kbuild/$lane"-*; do
+# (exactly <lane>-<12 hex digits>: lane 6.12 must not match 6.12-debug-*)
+for old in "$KB_CACHE/kbuild/$lane"-[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]; do
     [ "$old" = "$build" ] || [ ! -d "$old" ] || rm -rf "$old"
 done
 echo "$build"

@@ -5,7 +5,7 @@
 # its reason, never a silent pass.
 #   KBRIDGE_LANES="6.12 latest 6.12-debug" (default) selects lanes.
 . "$(dirname "$0")/lib.sh"
-lanes=${KBRIDGE_LANES:-6.12 latest 6.12-debug}
+lanes=${KBRIDGE_LANES-6.12 latest 6.12-debug}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$KB_CACHE/cargo-target}
 passed=0 failed=0 skipped=0
 failures=() skips=()

@@ -4,9 +4,10 @@
 # `bitbake -p`, then `bitbake -g kbridge-image`. Needs checkouts of the
 # upstream layers (kas.lock.yml has the commits), which CI cannot fetch:
 #
-#   scripts/yocto-parse.sh --bitbake DIR --oe-core DIR --meta-yocto DIR --meta-raspberrypi DIR
+#   scripts/yocto-parse.sh --bitbake DIR --oe-core DIR --meta-yocto DIR \
+#       --meta-openembedded DIR --meta-raspberrypi DIR
 #   (or KBRIDGE_BITBAKE_DIR, KBRIDGE_OE_CORE_DIR, KBRIDGE_META_YOCTO_DIR,
-#    KBRIDGE_META_RASPBERRYPI_DIR in the environment)
+#    KBRIDGE_META_OPENEMBEDDED_DIR, KBRIDGE_META_RASPBERRYPI_DIR)
 #
 # Without them it prints "SKIP yocto-parse: ..." and exits 0. Otherwise one
 # PASS/FAIL line per machine and step; FAIL on any ERROR, and on any WARNING
@@ -29,13 +30,15 @@ bitbake_dir=${KBRIDGE_BITBAKE_DIR:-}
 oecore_dir=${KBRIDGE_OE_CORE_DIR:-}
 metayocto_dir=${KBRIDGE_META_YOCTO_DIR:-}
 rpi_dir=${KBRIDGE_META_RASPBERRYPI_DIR:-}
+metaoe_dir=${KBRIDGE_META_OPENEMBEDDED_DIR:-}
 while [ $# -gt 0 ]; do
     case "$1" in
         --bitbake) bitbake_dir=$2; shift 2 ;;
         --oe-core) oecore_dir=$2; shift 2 ;;
         --meta-yocto) metayocto_dir=$2; shift 2 ;;
         --meta-raspberrypi) rpi_dir=$2; shift 2 ;;
-        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+        --meta-openembedded) metaoe_dir=$2; shift 2 ;;
+        -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
         *) echo "unknown argument $1 (--help)" >&2; exit 2 ;;
     esac
 done
@@ -43,6 +46,7 @@ done
 missing=()
 for pair in "bitbake:$bitbake_dir:bin/bitbake" "oe-core:$oecore_dir:meta/conf/bitbake.conf" \
             "meta-yocto:$metayocto_dir:meta-poky/conf/distro/poky.conf" \
+            "meta-openembedded:$metaoe_dir:meta-oe/conf/layer.conf" \
             "meta-raspberrypi:$rpi_dir:conf/machine/raspberrypi5.conf"; do
     IFS=: read -r name dir probe <<<"$pair"
     [ -n "$dir" ] && [ -f "$dir/$probe" ] || missing+=("--$name")
@@ -74,7 +78,7 @@ write_conf() {
     local builddir=$1; shift
     mkdir -p "$builddir/conf"
     KB_ROOT=$root KB_BITBAKE=$bitbake_dir KB_OECORE=$oecore_dir KB_METAYOCTO=$metayocto_dir \
-    KB_RPI=$rpi_dir KB_BUILDDIR=$builddir "$py" - "$@" <<'EOF'
+    KB_RPI=$rpi_dir KB_METAOE=$metaoe_dir KB_BUILDDIR=$builddir "$py" - "$@" <<'EOF'
 import argparse, logging, os, sys, tempfile
 logging.disable(logging.WARNING)
 from kas.context import create_global_context
@@ -84,7 +88,8 @@ create_global_context(argparse.Namespace(no_color=True, update=False, force_chec
 env = os.environ
 root, builddir = env['KB_ROOT'], env['KB_BUILDDIR']
 paths = {'kbridge': root, 'bitbake': env['KB_BITBAKE'], 'openembedded-core': env['KB_OECORE'],
-         'meta-yocto': env['KB_METAYOCTO'], 'meta-raspberrypi': env['KB_RPI']}
+         'meta-yocto': env['KB_METAYOCTO'], 'meta-openembedded': env['KB_METAOE'],
+         'meta-raspberrypi': env['KB_RPI']}
 config, _ = IncludeHandler([os.path.join(root, f) for f in sys.argv[1:]]).get_config()
 layers = []
 for name, spec in config['repos'].items():
@@ -146,9 +151,16 @@ for spec in "qemuarm64:kas.yml" "raspberrypi5:conf/kas/raspberrypi5.yml"; do
     start=$(date +%s)
     bb "$builddir" "$builddir/graph.log" -g kbridge-image; rc=$?
     verdict "yocto-graph-$machine [bitbake -g kbridge-image, $(( $(date +%s) - start )) s]" $rc "$builddir/graph.log"
-    # What the graph says the image pulls from meta-kbridge.
-    if [ -f "$builddir/pn-buildlist" ]; then
-        echo "    kbridge recipes in the graph: $(grep -E '^kbridge|^linux-(yocto|raspberrypi)$' "$builddir/pn-buildlist" | sort | tr '\n' ' ')"
+    # The image must pull in every kbridge recipe its machine has.
+    want="kbridge kbridge-image kbridge-module"
+    case $machine in qemuarm64) want="$want kbridge-qemu-dtb linux-yocto" ;;
+                     raspberrypi*) want="$want kbridge-rpi-overlay linux-raspberrypi" ;; esac
+    got=$(grep -xE 'kbridge.*|linux-(yocto|raspberrypi)' "$builddir/pn-buildlist" 2>/dev/null | sort | tr '\n' ' ')
+    lacking=$(for r in $want; do grep -qx "$r" "$builddir/pn-buildlist" 2>/dev/null || printf '%s ' "$r"; done)
+    if [ -n "$lacking" ]; then
+        echo "FAIL yocto-graph-$machine-recipes: kbridge-image does not pull in: $lacking(graph has: $got)"; failed=1
+    else
+        echo "PASS yocto-graph-$machine-recipes ($got)"
     fi
 done
 exit $failed

@@ -7,9 +7,10 @@ KML=/sys/kernel/debug/kmemleak
 
 for t in t[0-9]*.sh; do
     echo "KTEST-FILE $t"
-    KTEST_FILE=${t%.sh} sh "./$t"
+    # A hung test file fails on its own instead of eating the guest's timeout.
+    KTEST_FILE=${t%.sh} timeout 180 sh "./$t"
     rc=$?
-    [ "$rc" = 0 ] || echo "KTEST FAIL ${t%.sh}/exit: script exited $rc"
+    [ "$rc" = 0 ] || echo "KTEST FAIL ${t%.sh}/exit: script exited $rc (143: timed out after 180 s)"
 done
 
 if [ -w "$KML" ]; then

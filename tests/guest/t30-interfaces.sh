@@ -60,6 +60,23 @@ expect_eq led-external "$(cat $L/fault/value)" 1
 check led-external-source grep -q '^line 5 fault .* source=kernel ' /proc/kbridge
 echo 0 > /sys/class/leds/board:red:fault/brightness
 
+# events: a reader sees every change in order; a reader that falls more than
+# the ring (128) behind learns exactly how many it lost
+cat /proc/kbridge > /dev/null   # settle the LED change above (picked up on access)
+exec 4< /dev/kbridge
+echo "toggle relay" > /dev/kbridge
+rec=$(dd bs=32 count=1 <&4 2>/dev/null | od -An -tu1 -j16 -N4 | tr -s ' ')
+expect_eq event-record "$rec" " 0 0 3 0"
+exec 4<&-
+exec 3< /dev/kbridge
+# 200 separate writes (one write() is one atomic batch: only its net change counts)
+i=0
+while [ $i -lt 200 ]; do echo "toggle relay" > /dev/kbridge; i=$((i + 1)); done
+dropped=$(dd bs=32 count=1 <&3 2>/dev/null | od -An -tu4 -j28 -N4 | tr -d ' ')
+expect_eq overflow-dropped "$dropped" 72
+check overflow-proc grep -q '^events delivered=[0-9]* dropped=72$' /proc/kbridge
+exec 3<&-
+
 # unload refused while /dev/kbridge is open, fine after close
 exec 3< /dev/kbridge
 check rmmod-busy-while-open sh -c '! rmmod kbridge 2>/dev/null'
