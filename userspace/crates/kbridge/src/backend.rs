@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use kbridge_abi as abi;
 
-use crate::chardev::EventStream;
+use crate::events::EventStream;
 use crate::{BoardInfo, Error, Interface, LineInfo, LineKind, Result};
 
 /// One way of talking to the board. Every method takes line *names*.

@@ -13,7 +13,7 @@
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::time::{Duration, Instant};
 
 use kbridge_abi as abi;
@@ -21,6 +21,7 @@ use nix::poll::{PollFd, PollFlags, PollTimeout};
 
 use crate::backend::{check_set_request, check_toggle_request, check_unique, Backend};
 use crate::device::Device;
+use crate::events::{EventSource, EventStream};
 use crate::error::libc_errno;
 use crate::{BoardInfo, Config, Error, Event, Interface, LineInfo, LineKind, Result, Source};
 
@@ -141,14 +142,14 @@ impl Backend for ChardevBackend {
     }
 
     fn events(&mut self) -> Result<EventStream> {
-        EventStream::open(&self.config)
+        Ok(EventStream::new(Box::new(ChardevEvents::open(&self.config)?)))
     }
 }
 
 /// Change events from `/dev/kbridge`: each stream is its own reader (own file, own queue) and
 /// sees the changes made after it was opened.
 #[derive(Debug)]
-pub struct EventStream {
+pub struct ChardevEvents {
     file: File,
     names: Vec<(String, LineKind)>,
     pending: VecDeque<Event>,
@@ -177,7 +178,7 @@ pub fn decode_records(bytes: &[u8]) -> Result<Vec<abi::EventRecord>> {
         .collect())
 }
 
-impl EventStream {
+impl ChardevEvents {
     /// Opens a new reader on `/dev/kbridge`.
     pub fn open(config: &Config) -> Result<Self> {
         let mut dev = Device::open(VIA, config)?;
@@ -189,7 +190,7 @@ impl EventStream {
         // A separate open file: the reader's queue starts now.
         let path = config.dev_path();
         let file = File::open(&path).map_err(|e| Error::open(VIA, "open", &path, e))?;
-        Ok(EventStream {
+        Ok(ChardevEvents {
             file,
             names,
             pending: VecDeque::new(),
@@ -250,8 +251,18 @@ impl EventStream {
         }
     }
 
-    /// The next event, waiting at most `timeout` (`None`: forever). `Ok(None)` on timeout.
-    pub fn next_timeout(&mut self, timeout: Option<Duration>) -> Result<Option<Event>> {
+}
+
+impl EventSource for ChardevEvents {
+    fn via(&self) -> Interface {
+        VIA
+    }
+
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.file.as_fd()
+    }
+
+    fn next_timeout(&mut self, timeout: Option<Duration>) -> Result<Option<Event>> {
         if let Some(ev) = self.pending.pop_front() {
             return Ok(Some(ev));
         }
@@ -277,15 +288,6 @@ impl EventStream {
             self.pending.push_back(ev);
         }
         Ok(self.pending.pop_front())
-    }
-}
-
-impl Iterator for EventStream {
-    type Item = Result<Event>;
-
-    /// Blocks until the next event.
-    fn next(&mut self) -> Option<Self::Item> {
-        self.next_timeout(None).transpose()
     }
 }
 
