@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Build the static aarch64 `kbridge` binary for the guest: out/agent/kbridge.
+# Build the static aarch64 binaries for the guest: out/agent/kbridge (the agent/CLI)
+# and out/agent/kbridge-test (the test probes).
 . "$(dirname "$0")/lib.sh"
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$KB_CACHE/cargo-target}
 mkdir -p "$KB_OUT/agent"
 cd "$KB_ROOT/userspace"  # cargo reads .cargo/config.toml (cross linker) from the cwd
 "$KB_CARGO" build -q --locked --release \
-    --target aarch64-unknown-linux-gnu -p kbridge-cli \
+    --target aarch64-unknown-linux-gnu -p kbridge-cli -p kbridge-test \
     || kb_die "aarch64 agent build failed"
-cp "$CARGO_TARGET_DIR/aarch64-unknown-linux-gnu/release/kbridge" "$KB_OUT/agent/kbridge"
+for b in kbridge kbridge-test; do
+    cp "$CARGO_TARGET_DIR/aarch64-unknown-linux-gnu/release/$b" "$KB_OUT/agent/$b"
+done
 echo "$KB_OUT/agent/kbridge"

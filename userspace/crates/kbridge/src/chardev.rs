@@ -21,8 +21,8 @@ use nix::poll::{PollFd, PollFlags, PollTimeout};
 
 use crate::backend::{check_set_request, check_toggle_request, check_unique, Backend};
 use crate::device::Device;
-use crate::events::{EventSource, EventStream};
 use crate::error::libc_errno;
+use crate::events::{EventSource, EventStream};
 use crate::{BoardInfo, Config, Error, Event, Interface, LineInfo, LineKind, Result, Source};
 
 const VIA: Interface = Interface::Chardev;
@@ -142,7 +142,9 @@ impl Backend for ChardevBackend {
     }
 
     fn events(&mut self) -> Result<EventStream> {
-        Ok(EventStream::new(Box::new(ChardevEvents::open(&self.config)?)))
+        Ok(EventStream::new(Box::new(ChardevEvents::open(
+            &self.config,
+        )?)))
     }
 }
 
@@ -250,7 +252,6 @@ impl ChardevEvents {
             }
         }
     }
-
 }
 
 impl EventSource for ChardevEvents {
