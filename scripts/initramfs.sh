@@ -26,9 +26,13 @@ agent="$KB_OUT/agent/kbridge"
     echo "file /lib/modules/kbridge.ko $ko 0644 0 0"
     [ -x "$agent" ] && echo "file /usr/bin/kbridge $agent 0755 0 0"
     [ -x "$agent-test" ] && echo "file /usr/bin/kbridge-test $agent-test 0755 0 0"
-    # Users for permission tests: root, the kbridge group, an unprivileged user.
-    printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\n' > "$out/passwd"
-    printf 'root:x:0:\nkbridge:x:900:\nuser:x:1000:\n' > "$out/group"
+    # Users for permission tests: root, an unprivileged user, and a member of the
+    # kbridge group (the udev rule gives that group the device and sysfs values).
+    printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\nmember:x:1001:1001:member of kbridge:/home/user:/bin/sh\n' > "$out/passwd"
+    printf 'root:x:0:\nkbridge:x:900:member\nuser:x:1000:\nmember:x:1001:\n' > "$out/group"
+    echo "dir /etc/udev 0755 0 0"
+    echo "dir /etc/udev/rules.d 0755 0 0"
+    echo "file /etc/udev/rules.d/60-kbridge.rules $KB_ROOT/meta-kbridge/recipes-kbridge/kbridge/files/60-kbridge.rules 0644 0 0"
     echo "file /etc/passwd $out/passwd 0644 0 0"
     echo "file /etc/group $out/group 0644 0 0"
 } > "$list"

@@ -4,8 +4,16 @@
 //! test protocol expects (`KTEST PASS|FAIL|SKIP <file>/<case>[: why]`, with `<file>` from the
 //! `KTEST_FILE` environment variable). Exit status: 0 if no case failed, 1 otherwise, 2 on
 //! usage errors.
+//!
+//! `kbridge-test run-as UID GID[,GID...] CMD [ARG...]` runs a command as another user with
+//! exactly the given groups (the first is the primary group): the permission tests need it and
+//! busybox has no `su`.
 
+mod ioctl;
+mod mmap;
+mod raw;
 mod report;
+mod run_as;
 
 use report::Report;
 
@@ -13,10 +21,21 @@ use report::Report;
 type Area = (&'static str, &'static str, fn(&mut Report));
 
 /// Every area. Add one by writing `src/<area>.rs` with `pub(crate) fn run(r: &mut Report)`.
-const AREAS: &[Area] = &[];
+const AREAS: &[Area] = &[
+    (
+        "ioctl",
+        "malformed ioctls: errno and unchanged state",
+        ioctl::run,
+    ),
+    (
+        "mmap",
+        "forbidden mappings and the page contents",
+        mmap::run,
+    ),
+];
 
 fn usage() -> ! {
-    eprintln!("usage: kbridge-test AREA\nareas:");
+    eprintln!("usage: kbridge-test AREA\n       kbridge-test run-as UID GID[,GID...] CMD [ARG...]\nareas:");
     for (name, what, _) in AREAS {
         eprintln!("  {name:10} {what}");
     }
@@ -24,7 +43,18 @@ fn usage() -> ! {
 }
 
 fn main() {
-    let mut args = std::env::args().skip(1);
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    if argv.first().map(String::as_str) == Some("run-as") {
+        let code = match run_as::exec(argv.get(1..).unwrap_or(&[])) {
+            Err(run_as::Error::Usage) => usage(),
+            Err(e) => {
+                eprintln!("kbridge-test run-as: {e}");
+                126
+            }
+        };
+        std::process::exit(code)
+    }
+    let mut args = argv.into_iter();
     let (Some(area), None) = (args.next(), args.next()) else {
         usage()
     };
