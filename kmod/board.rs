@@ -422,17 +422,19 @@ impl Board {
         }
         // Write the hardware; undo on error.
         let n = self.lines.len();
+        let current = st.values;
+        let changed = |i: usize| -> Option<(u32, u32)> {
+            let (old, new) = (*current.get(i)?, *target.get(i)?);
+            (old != new).then_some((old, new))
+        };
         for i in 0..n {
-            let (old, new) = (st.values[i], target[i]);
-            if old == new {
+            let Some((_, new)) = changed(i) else {
                 continue;
-            }
+            };
             if let Err(e) = st.hw.get(i).ok_or(ENODEV)?.write(new) {
                 for j in 0..i {
-                    if st.values[j] != target[j] {
-                        if let Some(h) = st.hw.get(j) {
-                            let _ = h.write(st.values[j]);
-                        }
+                    if let (Some((old, _)), Some(h)) = (changed(j), st.hw.get(j)) {
+                        let _ = h.write(old);
                     }
                 }
                 return Err(e);
@@ -440,8 +442,8 @@ impl Board {
         }
         let mut any = false;
         for i in 0..n {
-            if st.values[i] != target[i] {
-                self.record(&mut st, i, target[i], source);
+            if let Some((_, new)) = changed(i) {
+                self.record(&mut st, i, new, source);
                 any = true;
             }
         }
@@ -491,10 +493,17 @@ impl Board {
         if let Some(slot) = st.ring.get_mut((st.seq % RING as u64) as usize) {
             *slot = rec;
         }
-        st.values[i] = new;
-        st.changes[i] += 1;
-        st.last_ns[i] = now;
-        st.last_source[i] = source;
+        if let (Some(v), Some(c), Some(t), Some(src)) = (
+            st.values.get_mut(i),
+            st.changes.get_mut(i),
+            st.last_ns.get_mut(i),
+            st.last_source.get_mut(i),
+        ) {
+            *v = new;
+            *c = c.wrapping_add(1);
+            *t = now;
+            *src = source;
+        }
         let st_ref = &*st;
         let seqcount = self
             .page
@@ -606,9 +615,14 @@ fn publish_lines(p: &SharedPage, st: &State, range: core::ops::Range<usize>) {
         let Some(off) = abi::shared_line_offset(i) else {
             continue;
         };
-        p.write_u32(off + abi::SHARED_LINE_OFF_VALUE, st.values[i]);
-        p.write_u64(off + abi::SHARED_LINE_OFF_CHANGES, st.changes[i]);
-        p.write_u64(off + abi::SHARED_LINE_OFF_LAST_CHANGE_NS, st.last_ns[i]);
+        let (Some(&v), Some(&c), Some(&t)) =
+            (st.values.get(i), st.changes.get(i), st.last_ns.get(i))
+        else {
+            continue;
+        };
+        p.write_u32(off + abi::SHARED_LINE_OFF_VALUE, v);
+        p.write_u64(off + abi::SHARED_LINE_OFF_CHANGES, c);
+        p.write_u64(off + abi::SHARED_LINE_OFF_LAST_CHANGE_NS, t);
     }
     p.write_u64(abi::SHARED_OFF_SEQ, st.seq);
     p.write_u64(abi::SHARED_OFF_VALUES_BITMAP, bitmap);

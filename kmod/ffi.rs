@@ -128,7 +128,6 @@ extern "C" {
         len: *mut c_ulong,
         pgoff: *mut c_ulong,
         write: *mut bool,
-        shared: *mut bool,
     );
     pub(crate) fn kbridge_glue_vma_deny_write(vma: *mut vm_area_struct);
     pub(crate) fn kbridge_glue_vma_insert_page(vma: *mut vm_area_struct, addr: c_ulong) -> c_int;

@@ -268,12 +268,11 @@ void kbridge_glue_free_page(unsigned long addr)
 }
 
 void kbridge_glue_vma_info(struct vm_area_struct *vma, unsigned long *len,
-			   unsigned long *pgoff, bool *write, bool *shared)
+			   unsigned long *pgoff, bool *write)
 {
 	*len = vma->vm_end - vma->vm_start;
 	*pgoff = vma->vm_pgoff;
 	*write = vma->vm_flags & VM_WRITE;
-	*shared = vma->vm_flags & VM_SHARED;
 }
 
 void kbridge_glue_vma_deny_write(struct vm_area_struct *vma)

@@ -92,7 +92,7 @@ int kbridge_rust_mmap(struct file *file, struct vm_area_struct *vma);
 unsigned long kbridge_glue_get_zeroed_page(void);
 void kbridge_glue_free_page(unsigned long addr);
 void kbridge_glue_vma_info(struct vm_area_struct *vma, unsigned long *len,
-			   unsigned long *pgoff, bool *write, bool *shared);
+			   unsigned long *pgoff, bool *write);
 void kbridge_glue_vma_deny_write(struct vm_area_struct *vma);
 int kbridge_glue_vma_insert_page(struct vm_area_struct *vma, unsigned long addr);
 

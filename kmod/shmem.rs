@@ -91,9 +91,9 @@ impl SharedPage {
     /// Maps the page into `vma` read-only. Refuses writable mappings (EPERM),
     /// a length other than one page or a non-zero offset (EINVAL).
     pub(crate) fn map(&self, vma: *mut ffi::vm_area_struct) -> Result {
-        let (mut len, mut pgoff, mut write, mut shared) = (0, 0, false, false);
+        let (mut len, mut pgoff, mut write) = (0, 0, false);
         // SAFETY: `vma` is the VMA the mmap file operation was called with.
-        unsafe { ffi::kbridge_glue_vma_info(vma, &mut len, &mut pgoff, &mut write, &mut shared) };
+        unsafe { ffi::kbridge_glue_vma_info(vma, &mut len, &mut pgoff, &mut write) };
         if write {
             return Err(EPERM);
         }

@@ -59,7 +59,9 @@ impl Drop for TempRoot {
 
 fn fixture(name: &str) -> String {
     fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
+        // Read at run time: the compile-time value goes stale when a shared target dir
+        // serves checkouts at different paths (cargo does not rebuild for that).
+        Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").unwrap())
             .join("tests/fixtures")
             .join(name),
     )
