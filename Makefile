@@ -22,8 +22,8 @@ kmod: setup
 agent: setup
 	@$(S)/build-agent.sh
 
-demo: setup
-	@$(S)/kernel.sh $(LANE) >/dev/null && $(S)/build-agent.sh >/dev/null && $(S)/run-guest.sh $(LANE) demo
+demo:
+	@$(S)/demo.sh $(LANE)
 
 shell: setup
 	@$(S)/kernel.sh $(LANE) >/dev/null && $(S)/build-agent.sh >/dev/null && $(S)/run-guest.sh $(LANE) shell

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The project's test command (make test): host checks, then the in-guest suite
+# The project's test command (also `make test`): host checks, then the in-guest suite
 # on every kernel lane. Ends with one line "N passed, N failed, N skipped" and
 # exits non-zero on any failure. A lane that can't run is a counted skip with
 # its reason, never a silent pass.
