@@ -1,17 +1,5 @@
 //! Names, kinds and sources: the vocabulary every text interface shares.
 
-// Tests may index, panic and use std: the no-panic, core-only lints guard src/abi.rs.
-#![allow(
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::std_instead_of_core,
-    clippy::std_instead_of_alloc,
-    clippy::cast_lossless
-)]
-
 use kbridge_abi::*;
 
 #[test]

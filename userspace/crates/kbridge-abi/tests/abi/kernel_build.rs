@@ -1,19 +1,7 @@
 //! Compiles `src/abi.rs` the way the kernel module does (`#[path] pub mod abi;` inside a
 //! `no_std` crate that is not `kbridge-abi`) with the kernel's rustc lint flags and
 //! `-D warnings`, so a change that would break the module's build with `CONFIG_WERROR` fails
-//! here first. Needs `rustc`; skipped (with a note) where there is none, e.g. on the target.
-
-// Tests may index, panic and use std: the no-panic, core-only lints guard src/abi.rs.
-#![allow(
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::std_instead_of_core,
-    clippy::std_instead_of_alloc,
-    clippy::cast_lossless
-)]
+//! here first. Needs `rustc` (it fails, not skips, without one).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -2,18 +2,6 @@
 //! here means the kernel/user contract changed; that needs an ABI version decision, not a
 //! test update.
 
-// Tests may index, panic and use std: the no-panic, core-only lints guard src/abi.rs.
-#![allow(
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::std_instead_of_core,
-    clippy::std_instead_of_alloc,
-    clippy::cast_lossless
-)]
-
 use core::mem::{offset_of, size_of};
 use kbridge_abi::*;
 
