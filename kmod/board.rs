@@ -188,8 +188,10 @@ impl Board {
         let mut label = Name::new(b"kbridge").ok_or(EINVAL)?;
         dt::for_each_string(dev, c"label", |_, s| {
             label = Name::new(s).ok_or_else(|| {
-                pr_err!("board: label is not a valid name (see docs/bindings)\n");
-                EINVAL
+                dev.err_probe(
+                    EINVAL,
+                    format_args!("label is not a valid name (see docs/bindings)"),
+                )
             })?;
             Ok(())
         })?;
@@ -204,43 +206,48 @@ impl Board {
             };
             let n_names = dt::string_count(dev, g.names)?;
             if n_hw != n_names {
-                pr_err!(
-                    "board: {} lists {} names but the node has {} {}\n",
-                    names_prop,
-                    n_names,
-                    n_hw,
-                    if g.con_id.is_some() { "GPIOs" } else { "LEDs" }
-                );
-                return Err(EINVAL);
+                return Err(dev.err_probe(
+                    EINVAL,
+                    format_args!(
+                        "{} lists {} names but the node has {} {}",
+                        names_prop,
+                        n_names,
+                        n_hw,
+                        if g.con_id.is_some() { "GPIOs" } else { "LEDs" }
+                    ),
+                ));
             }
             if lines.len() + n_hw > abi::MAX_LINES {
-                pr_err!("board: more than {} lines\n", abi::MAX_LINES);
-                return Err(E2BIG);
+                return Err(
+                    dev.err_probe(E2BIG, format_args!("more than {} lines", abi::MAX_LINES))
+                );
             }
             dt::for_each_string(dev, g.names, |i, s| {
                 let Some(name) = Name::new(s) else {
-                    pr_err!(
-                        "board: {}[{}] is not a valid line name (see docs/bindings)\n",
-                        names_prop,
-                        i
-                    );
-                    return Err(EINVAL);
+                    return Err(dev.err_probe(
+                        EINVAL,
+                        format_args!(
+                            "{}[{}] is not a valid line name (see docs/bindings)",
+                            names_prop, i
+                        ),
+                    ));
                 };
                 if lines.iter().any(|l| l.name.as_bytes() == name.as_bytes()) {
-                    pr_err!("board: duplicate line name '{}'\n", name.as_str());
-                    return Err(EINVAL);
+                    return Err(dev.err_probe(
+                        EINVAL,
+                        format_args!("duplicate line name '{}'", name.as_str()),
+                    ));
                 }
                 let idx = u32::try_from(i).map_err(|_| EINVAL)?;
                 let (desc, h) = match g.con_id {
                     Some(con) => LineDesc::gpio(dev, name, g.kind, con, idx),
                     None => LineDesc::led(dev, name, idx),
                 }
-                .inspect_err(|e| {
-                    pr_err!(
-                        "board: line '{}': cannot get its hardware (errno {})\n",
-                        name.as_str(),
-                        e.to_errno()
-                    );
+                .map_err(|e| {
+                    dev.err_probe(
+                        e,
+                        format_args!("line '{}': cannot get its hardware", name.as_str()),
+                    )
                 })?;
                 lines.push(desc, GFP_KERNEL)?;
                 hw.push(h, GFP_KERNEL)?;

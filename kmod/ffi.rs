@@ -63,6 +63,11 @@ extern "C" {
     pub(crate) fn kbridge_glue_platform_unregister();
     pub(crate) fn kbridge_glue_set_drvdata(dev: *mut device, data: *mut c_void);
     pub(crate) fn kbridge_glue_get_drvdata(dev: *mut device) -> *mut c_void;
+    pub(crate) fn kbridge_glue_dev_err_probe(
+        dev: *mut device,
+        err: c_int,
+        msg: *const c_char,
+    ) -> c_int;
 
     pub(crate) fn kbridge_glue_property_present(dev: *mut device, prop: *const c_char) -> bool;
     pub(crate) fn kbridge_glue_string_count(dev: *mut device, prop: *const c_char) -> c_int;

@@ -69,6 +69,11 @@ void kbridge_glue_set_drvdata(struct device *dev, void *data)
 	dev_set_drvdata(dev, data);
 }
 
+int kbridge_glue_dev_err_probe(struct device *dev, int err, const char *msg)
+{
+	return dev_err_probe(dev, err, "%s\n", msg);
+}
+
 void *kbridge_glue_get_drvdata(struct device *dev)
 {
 	return dev_get_drvdata(dev);

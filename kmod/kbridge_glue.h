@@ -30,6 +30,7 @@ int kbridge_glue_platform_register(void);
 void kbridge_glue_platform_unregister(void);
 void kbridge_glue_set_drvdata(struct device *dev, void *data);
 void *kbridge_glue_get_drvdata(struct device *dev);
+int kbridge_glue_dev_err_probe(struct device *dev, int err, const char *msg);
 
 /* Implemented in Rust (platform.rs). */
 int kbridge_rust_probe(struct device *dev);

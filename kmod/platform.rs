@@ -14,10 +14,12 @@
 //! `kbridge,board` node fails to probe with EBUSY.
 
 use core::ffi::{c_int, c_void};
+use core::fmt;
 use core::mem::ManuallyDrop;
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicPtr, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use kernel::prelude::*;
+use kernel::str::CString;
 use kernel::sync::Arc;
 
 use crate::board::Board;
@@ -38,6 +40,21 @@ impl Device<'_> {
     /// The raw pointer, for the other thin wrappers' FFI calls.
     pub(crate) fn as_raw(&self) -> *mut ffi::device {
         self.ptr.as_ptr()
+    }
+
+    /// Reports why the probe fails, the kernel way (`dev_err_probe()`): an
+    /// error line prefixed with the device, or for `EPROBE_DEFER` a debug
+    /// line and the deferral reason in `devices_deferred`. Returns `err`.
+    pub(crate) fn err_probe(&self, err: Error, msg: fmt::Arguments<'_>) -> Error {
+        let text = CString::try_from_fmt(msg);
+        let p = match &text {
+            Ok(t) => t.as_char_ptr(),
+            Err(_) => c"(no memory for the message)".as_ptr(),
+        };
+        // SAFETY: the device is valid (type invariant) and `p` is a
+        // NUL-terminated string that outlives the call.
+        unsafe { ffi::kbridge_glue_dev_err_probe(self.as_raw(), err.to_errno(), p) };
+        err
     }
 }
 
@@ -80,6 +97,34 @@ pub(crate) fn current() -> Option<Arc<Board>> {
     Some((*held).clone())
 }
 
+/// Whether a board is bound or being probed: kbridge drives one board.
+static CLAIMED: AtomicBool = AtomicBool::new(false);
+
+/// The one-board claim, taken first in probe so a second `kbridge,board`
+/// node fails before it touches any hardware; dropping it releases it.
+struct Claim;
+
+impl Claim {
+    fn take(dev: &Device<'_>) -> Result<Self> {
+        if CLAIMED
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            return Err(dev.err_probe(
+                EBUSY,
+                format_args!("only one kbridge,board node can be bound, and one already is"),
+            ));
+        }
+        Ok(Claim)
+    }
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        CLAIMED.store(false, Ordering::Release);
+    }
+}
+
 /// Publishes `board` as CURRENT; dropping the guard clears it and releases
 /// the reference.
 struct Published(*const Board);
@@ -98,7 +143,7 @@ impl Published {
         {
             // SAFETY: undo `into_raw`; nobody else saw `raw`.
             drop(unsafe { Arc::from_raw(raw) });
-            pr_err!("only one kbridge,board node can be bound\n");
+            // Unreachable while the claim is held; refuse rather than trust it.
             return Err(EBUSY);
         }
         Ok(Published(raw))
@@ -122,10 +167,13 @@ struct Bound {
     sysfs: Option<sysfs::Registration>,
     published: Option<Published>,
     board: Arc<Board>,
+    /// Released last (declared last: dropped after `Drop::drop` ran).
+    _claim: Claim,
 }
 
 impl Bound {
     fn probe(dev: &Device<'_>) -> Result<KBox<Self>> {
+        let claim = Claim::take(dev)?;
         let board = Board::probe(dev)?;
         let mut b = KBox::new(
             Bound {
@@ -135,6 +183,7 @@ impl Bound {
                 sysfs: None,
                 published: None,
                 board,
+                _claim: claim,
             },
             GFP_KERNEL,
         )?;
@@ -191,10 +240,9 @@ unsafe extern "C" fn kbridge_rust_probe(dev: *mut ffi::device) -> c_int {
             unsafe { ffi::kbridge_glue_set_drvdata(dev, raw.cast::<c_void>()) };
             0
         }
-        Err(e) => {
-            pr_err!("probe failed (errno {})\n", e.to_errno());
-            e.to_errno()
-        }
+        // The reason was reported where it was found (Device::err_probe);
+        // the driver core logs the failure itself.
+        Err(e) => e.to_errno(),
     }
 }
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Boot the emulated board on one lane: scripts/run-guest.sh <lane> test|demo|shell
-# test: runs tests/guest in the guest, parses the console, prints the lane's
-#       summary and writes out/<lane>/result ("<passed> <failed> <skipped>").
+# Boot the emulated board on one lane: scripts/run-guest.sh <lane> test|probe|demo|shell
+# test: runs tests/guest/t*.sh in the guest, parses the console, prints the
+#       lane's summary and writes out/<lane>/result-test ("<passed> <failed> <skipped>").
+# probe: the same for tests/guest/probe-*.sh, on a board whose DT also has
+#       the broken kbridge nodes of tests/dts/probe-errors.dtso (result-probe).
 #       Fails on a failed test, a guest that never finishes (timeout), or any
 #       kernel report on the console (oops, BUG, WARNING, KASAN, UBSAN, lockdep,
 #       kmemleak, hung task, panic).
@@ -11,7 +13,9 @@ lane=${1:?usage: run-guest.sh <lane> test|demo|shell}; mode=${2:-test}
 kdir=$(kb_kernel_dir "$lane")
 ko=$("$KB_ROOT/scripts/build-kmod.sh" "$lane")
 initrd=$("$KB_ROOT/scripts/initramfs.sh" "$lane" "$ko")
-dtb=$("$KB_ROOT/scripts/board-dtb.sh")
+extra_dts=()
+[ "$mode" = probe ] && extra_dts=("$KB_ROOT/tests/dts/probe-errors.dtso")
+dtb=$("$KB_ROOT/scripts/board-dtb.sh" "${extra_dts[@]+"${extra_dts[@]}"}")
 timeout_s=${KBRIDGE_GUEST_TIMEOUT:-900}
 out="$KB_OUT/$lane"; console="$out/console-$mode.log"
 
@@ -53,6 +57,6 @@ if [ ${#problems[@]} -gt 0 ]; then
     grep -q '^KTEST-END' "$console" || tail -30 "$console" | sed "s/^/  [$lane] | /" >&2
     fail=$((fail + ${#problems[@]}))
 fi
-echo "$pass $fail $skip" > "$out/result"
+echo "$pass $fail $skip" > "$out/result-$mode"
 kb_log "lane $lane: $pass passed, $fail failed, $skip skipped in ${secs}s (console: $console)"
 [ "$fail" = 0 ]

@@ -70,16 +70,19 @@ for lane in $lanes; do
     elif [ "$rc" != 0 ]; then
         echo "$reason" | tail -30; fail "lane/$lane" "kernel build failed"; continue
     fi
-    rm -f "$KB_OUT/$lane/result"
-    if "$KB_ROOT/scripts/run-guest.sh" "$lane" test; then :; fi
-    if [ -f "$KB_OUT/$lane/result" ]; then
-        read -r p f s < "$KB_OUT/$lane/result"
-        passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
-        [ "$f" = 0 ] || failures+=("lane/$lane: $f failed (console: out/$lane/console-test.log)")
-        [ "$s" = 0 ] || skips+=("lane/$lane: $s skipped in the guest")
-    else
-        fail "lane/$lane" "guest run did not produce a result (module build or boot failed)"
-    fi
+    # Two boots per lane: the test suite, and the probe-error board.
+    for mode in test probe; do
+        rm -f "$KB_OUT/$lane/result-$mode"
+        if "$KB_ROOT/scripts/run-guest.sh" "$lane" "$mode"; then :; fi
+        if [ -f "$KB_OUT/$lane/result-$mode" ]; then
+            read -r p f s < "$KB_OUT/$lane/result-$mode"
+            passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+            [ "$f" = 0 ] || failures+=("lane/$lane $mode: $f failed (console: out/$lane/console-$mode.log)")
+            [ "$s" = 0 ] || skips+=("lane/$lane $mode: $s skipped in the guest")
+        else
+            fail "lane/$lane/$mode" "guest run did not produce a result (module build or boot failed)"
+        fi
+    done
 done
 
 echo

@@ -1,11 +1,14 @@
-# Runs every tests/guest/t*.sh in order, then the leak scan; ends with KTEST-END.
+# Runs every tests/guest/t*.sh in order (or the files matching $1), then the
+# leak scan; ends with KTEST-END.
 cd /tests || exit 1
+pattern=${1:-'t[0-9]*.sh'}
 . ./lib.sh
 KML=/sys/kernel/debug/kmemleak
 # Forget boot-time objects so the scan after the tests reports only new leaks.
 [ -w "$KML" ] && echo clear > "$KML"
 
-for t in t[0-9]*.sh; do
+# shellcheck disable=SC2086 # the pattern is a glob on purpose
+for t in $pattern; do
     echo "KTEST-FILE $t"
     # A hung test file fails on its own instead of eating the guest's timeout.
     KTEST_FILE=${t%.sh} timeout 180 sh "./$t"
