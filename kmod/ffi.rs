@@ -126,6 +126,9 @@ extern "C" {
     pub(crate) fn kbridge_glue_poll_wait(file: *mut file, pt: *mut poll_table_struct);
     pub(crate) fn kbridge_glue_wake_readers();
 
+    pub(crate) fn kbridge_glue_led_poll_start(delay_ms: c_uint);
+    pub(crate) fn kbridge_glue_led_poll_stop();
+
     pub(crate) fn kbridge_glue_get_zeroed_page() -> c_ulong;
     pub(crate) fn kbridge_glue_free_page(addr: c_ulong);
     pub(crate) fn kbridge_glue_vma_info(

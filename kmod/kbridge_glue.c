@@ -24,6 +24,7 @@
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "kbridge_glue.h"
 
@@ -258,6 +259,29 @@ void kbridge_glue_poll_wait(struct file *file, struct poll_table_struct *pt)
 void kbridge_glue_wake_readers(void)
 {
 	wake_up_interruptible_poll(&kbridge_readers, EPOLLIN | EPOLLRDNORM);
+}
+
+/* ---- LED poll ------------------------------------------------------------- */
+
+static void kbridge_led_poll_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(kbridge_led_poll_work, kbridge_led_poll_fn);
+
+static void kbridge_led_poll_fn(struct work_struct *work)
+{
+	unsigned int ms = kbridge_rust_led_poll();
+
+	if (ms)
+		schedule_delayed_work(&kbridge_led_poll_work, msecs_to_jiffies(ms));
+}
+
+void kbridge_glue_led_poll_start(unsigned int delay_ms)
+{
+	schedule_delayed_work(&kbridge_led_poll_work, msecs_to_jiffies(delay_ms));
+}
+
+void kbridge_glue_led_poll_stop(void)
+{
+	cancel_delayed_work_sync(&kbridge_led_poll_work);
 }
 
 /* ---- shared state page ---------------------------------------------------- */

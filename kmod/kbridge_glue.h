@@ -132,4 +132,12 @@ void kbridge_glue_free_irq(unsigned int irq, void *cookie);
 /* Implemented in Rust (irq.rs). */
 unsigned int kbridge_rust_irq_thread(int irq, void *cookie);
 
+/* Periodic check of LEDs changed behind kbridge's back (Rust: ledpoll.rs).
+ * One delayed work: the Rust callback returns the delay in ms until its next
+ * run, or 0 to stop. */
+void kbridge_glue_led_poll_start(unsigned int delay_ms);
+void kbridge_glue_led_poll_stop(void);
+/* Implemented in Rust (ledpoll.rs). */
+unsigned int kbridge_rust_led_poll(void);
+
 #endif /* KBRIDGE_GLUE_H */

@@ -33,6 +33,7 @@ mod gpio;
 mod ioctl;
 mod irq;
 mod led;
+mod ledpoll;
 mod platform;
 mod procfs;
 mod shmem;

@@ -23,7 +23,7 @@ use kernel::str::CString;
 use kernel::sync::Arc;
 
 use crate::board::Board;
-use crate::{chardev, ffi, irq, procfs, sysfs};
+use crate::{chardev, ffi, irq, ledpoll, procfs, sysfs};
 
 /// The `struct device` of a platform device while it is bound to kbridge.
 ///
@@ -162,6 +162,7 @@ impl Drop for Published {
 /// [`Bound::remove`] (and by drop, on a failed probe).
 struct Bound {
     irqs: KVec<irq::Registration>,
+    led_poll: Option<ledpoll::Registration>,
     misc: Option<chardev::Registration>,
     proc_: Option<procfs::Registration>,
     sysfs: Option<sysfs::Registration>,
@@ -178,6 +179,7 @@ impl Bound {
         let mut b = KBox::new(
             Bound {
                 irqs: KVec::new(),
+                led_poll: None,
                 misc: None,
                 proc_: None,
                 sysfs: None,
@@ -197,17 +199,21 @@ impl Bound {
             let r = irq::Registration::new(irq, line)?;
             b.irqs.push(r, GFP_KERNEL)?;
         }
+        if b.board.lines.iter().any(|l| l.kind == crate::abi::KIND_LED) {
+            b.led_poll = Some(ledpoll::Registration::new());
+        }
         Ok(b)
     }
 }
 
 impl Drop for Bound {
     fn drop(&mut self) {
-        // Interrupts first (free_irq waits for a running handler), then the
-        // interfaces that create new users; then the board stops touching the
-        // hardware; then sysfs and CURRENT go. Open files keep their own
-        // reference to the (dead) board and get ENODEV.
+        // Interrupts and the LED poll first (both wait for a running
+        // handler), then the interfaces that create new users; then the board
+        // stops touching the hardware; then sysfs and CURRENT go. Open files
+        // keep their own reference to the (dead) board and get ENODEV.
         self.irqs = KVec::new();
+        drop(self.led_poll.take());
         drop(self.misc.take());
         drop(self.proc_.take());
         self.board.kill();

@@ -59,6 +59,23 @@ echo 1 > /sys/class/leds/board:red:fault/brightness
 expect_eq led-external "$(cat $L/fault/value)" 1
 check led-external-source grep -q '^line 5 fault .* source=kernel ' /proc/kbridge
 echo 0 > /sys/class/leds/board:red:fault/brightness
+# ... and without any kbridge access: the LED poll (every 100 ms) records it,
+# which wakes a blocked reader and a sysfs poller.
+cat /proc/kbridge > /dev/null   # settle the change above
+dd if=/dev/kbridge of=/tmp/led-ev bs=32 count=1 2>/dev/null &
+ddpid=$!
+sleep 0.1
+echo 1 > /sys/class/leds/board:red:fault/brightness
+sleep 0.4
+if kill -0 $ddpid 2>/dev/null; then
+    kill $ddpid; wait $ddpid 2>/dev/null
+    ktest_fail led-external-polled "no event within 400 ms of an LED change outside kbridge"
+else
+    # record: line (u16 at 16) = 5, source (u8 at 18) = 6 (kernel), new value (u32 at 24) = 1
+    expect_eq led-external-polled "$(od -A n -t u1 -j 16 -N 3 /tmp/led-ev | tr -s ' ')" " 5 0 6"
+fi
+echo 0 > /sys/class/leds/board:red:fault/brightness
+sleep 0.2
 
 # events: a reader sees every change in order; a reader that falls more than
 # the ring (128) behind learns exactly how many it lost
