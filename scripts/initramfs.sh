@@ -26,6 +26,7 @@ agent="$KB_OUT/agent/kbridge"
     echo "file /lib/modules/kbridge.ko $ko 0644 0 0"
     [ -x "$agent" ] && echo "file /usr/bin/kbridge $agent 0755 0 0"
     [ -x "$agent-test" ] && echo "file /usr/bin/kbridge-test $agent-test 0755 0 0"
+    [ -x "$agent-blinky" ] && echo "file /usr/bin/kbridge-blinky $agent-blinky 0755 0 0"
     # Users for permission tests: root, the kbridge group, an unprivileged user.
     printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\n' > "$out/passwd"
     printf 'root:x:0:\nkbridge:x:900:\nuser:x:1000:\n' > "$out/group"
