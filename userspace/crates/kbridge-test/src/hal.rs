@@ -218,7 +218,8 @@ fn led_duty() -> Check {
 }
 
 /// Mean cost of one OutputPin write and one InputPin read on the relay (one ioctl each);
-/// printed, and failed only if absurd (over 5 ms per operation, even under emulation).
+/// printed, and failed only if absurd (over 20 ms per operation: the debug lane's KASAN and
+/// lockdep already make a write cost about 2 ms under emulation).
 fn op_latency() -> Check {
     const N: u32 = 2000;
     let mut relay = Output::open("relay").map_err(fail)?;
@@ -238,7 +239,7 @@ fn op_latency() -> Check {
         write.as_micros(),
         read.as_micros()
     );
-    let limit = Duration::from_millis(5);
+    let limit = Duration::from_millis(20);
     if write > limit || read > limit {
         return Err(format!("write {write:?} / read {read:?} per operation"));
     }
