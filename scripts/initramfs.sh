@@ -26,6 +26,7 @@ agent="$KB_OUT/agent/kbridge"
     echo "file /lib/modules/kbridge.ko $ko 0644 0 0"
     [ -x "$agent" ] && echo "file /usr/bin/kbridge $agent 0755 0 0"
     [ -x "$agent-test" ] && echo "file /usr/bin/kbridge-test $agent-test 0755 0 0"
+    [ -x "$agent-blinky" ] && echo "file /usr/bin/kbridge-blinky $agent-blinky 0755 0 0"
     # Users for permission tests: root, an unprivileged user, and a member of the
     # kbridge group (the udev rule gives that group the device and sysfs values).
     printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\nmember:x:1001:1001:member of kbridge:/home/user:/bin/sh\n' > "$out/passwd"

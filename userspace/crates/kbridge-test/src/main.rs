@@ -9,6 +9,7 @@
 //! exactly the given groups (the first is the primary group): the permission tests need it and
 //! busybox has no `su`.
 
+mod hal;
 mod ioctl;
 mod mmap;
 mod raw;
@@ -22,6 +23,11 @@ type Area = (&'static str, &'static str, fn(&mut Report));
 
 /// Every area. Add one by writing `src/<area>.rs` with `pub(crate) fn run(r: &mut Report)`.
 const AREAS: &[Area] = &[
+    (
+        "hal",
+        "kbridge-hal's embedded-hal traits on the real lines (gpio-sim, LED class)",
+        hal::run,
+    ),
     (
         "ioctl",
         "malformed ioctls: errno and unchanged state",

@@ -19,10 +19,15 @@
 //!
 //! The byte-level ABI lives in [`kbridge_abi`], shared with the kernel module. All `unsafe`
 //! code (the ioctl calls and the shared page reads) is in one private module.
+//!
+//! Cargo feature `tokio` (off by default) adds [`AsyncEventStream`]: the event stream as an
+//! async `Stream` on a tokio runtime, driven by the runtime's reactor (no thread per stream).
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "tokio")]
+mod async_events;
 mod backend;
 pub mod chardev;
 mod config;
@@ -39,6 +44,8 @@ mod sys;
 pub mod sysfs;
 mod types;
 
+#[cfg(feature = "tokio")]
+pub use async_events::AsyncEventStream;
 pub use backend::{find, Backend};
 pub use chardev::{ChardevBackend, ChardevEvents};
 pub use config::Config;
