@@ -239,6 +239,10 @@ impl Run<'_> {
         let mut backend = match kbridge::open(via, self.cfg) {
             Ok(b) => b,
             Err(e) if explicit => return Err(e.into()),
+            Err(Error::Unsupported { reason, .. }) => {
+                self.skip(via, "all", format!("not available: {reason}"));
+                return Ok(());
+            }
             Err(e) => {
                 self.skip(via, "all", e.to_string());
                 return Ok(());
@@ -404,7 +408,10 @@ pub(crate) fn text(out: &mut impl Write, b: &BenchJson) -> std::io::Result<()> {
     for s in &b.skipped {
         // Only what could not be measured for a reason other than the interface's kind.
         if s.op == "all" || s.op == "event" {
-            let head = format!("skipped {} {}: ", s.via, s.op);
+            let head = match s.op {
+                "all" => format!("skipped {}: ", s.via),
+                op => format!("skipped {} {op}: ", s.via),
+            };
             let reason = output::fit(&s.reason, 80 - head.chars().count());
             writeln!(out, "{head}{reason}")?;
         }

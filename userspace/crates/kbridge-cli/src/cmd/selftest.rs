@@ -255,14 +255,18 @@ fn open_interfaces(vias: &[Via], cfg: &Config) -> Result<Interfaces, Failure> {
     let (mut writers, mut readers, mut skipped) = (Vec::new(), Vec::new(), Vec::new());
     for via in interfaces {
         let caps = via.capabilities();
+        let open = || kbridge::open(via, cfg);
         if !caps.read && !caps.write {
+            let reason = match open() {
+                Err(Error::Unsupported { reason, .. }) => format!("not available: {reason}"),
+                _ => "neither reads nor writes values".to_owned(),
+            };
             skipped.push(SkippedInterface {
                 via: via.name(),
-                reason: "neither reads nor writes values".into(),
+                reason,
             });
             continue;
         }
-        let open = || kbridge::open(via, cfg);
         match (open(), caps.read && caps.write) {
             (Err(Error::Unsupported { reason, .. }), _) if !explicit => {
                 skipped.push(SkippedInterface {
