@@ -12,6 +12,13 @@ has() {
     else ktest_fail "$1" "no '$3' in: $(printf '%s' "$2" | tail -4 | tr '\n' ' ')"; fi
 }
 
+# For docs/cli.md: what the tour's commands print on the emulated board.
+for c in "list" "status" "list --via sysfs"; do
+    echo "TOUR: \$ kbridge $c"
+    # shellcheck disable=SC2086
+    kbridge $c 2>&1 | sed 's/^/TOUR: /'
+done
+
 # --- multi-set: one atomic change; one bad pair and nothing changes ---------------
 check multi-set kbridge set relay=1 status=1 buzzer=1
 expect_eq multi-set-relay-hw "$(sim_val 0)" 1
@@ -110,14 +117,21 @@ out=$(kbridge bench -n 50 --via ioctl --gpio-compare 2>&1); rc=$?
 expect_eq gpio-compare-exit "$rc" 0
 has gpio-compare-get-row "$out" '^gpio-cdev  *get '
 has gpio-compare-set-row "$out" '^gpio-cdev  *set '
-has gpio-compare-says-which "$out" 'kbridge-sim-a.*line 6'
-has gpio-compare-says-why "$out" 'kbridge owns its own lines'
+has gpio-compare-says-which "$out" "line 6 \"spare0\" (chip \"kbridge-sim-a\")"
+has gpio-compare-says-why "$out" "kbridge owns its own lines"
 expect_eq gpio-compare-line-free-after "$(sim_val 6)" 0
 check gpio-compare-again kbridge bench -n 5 --via ioctl --gpio-compare
 kbridge bench -n 5 --gpio-compare --gpio-line 0 >/dev/null 2>&1
 expect_eq gpio-compare-busy-line-refused "$?" 1
 kbridge bench -n 5 --gpio-compare --gpio-chip nosuch >/dev/null 2>&1
 expect_eq gpio-compare-no-chip-refused "$?" 1
+
+# --- human output fits 80 columns ---------------------------------------------------
+for c in "list" "status" "selftest --line relay" "bench -n 5 --gpio-compare" "interfaces" "--help"; do
+    # shellcheck disable=SC2086
+    wide=$(kbridge $c 2>&1 | awk '{ gsub(/…/, "."); if (length($0) > 80) print }')
+    expect_eq "80-columns-$(echo "$c" | cut -d' ' -f1)" "$wide" ""
+done
 
 # --- completions and man page -----------------------------------------------------
 for sh in bash zsh fish; do

@@ -417,21 +417,19 @@ pub(crate) fn text(out: &mut impl Write, b: &BenchJson) -> std::io::Result<()> {
         }
     }
     if let Some(g) = &b.gpio {
+        let name = if g.line_name.is_empty() {
+            String::new()
+        } else {
+            format!(" \"{}\"", g.line_name)
+        };
+        let head = format!(
+            "{GPIO_VIA}: {} line {}{name} (chip \"{}\"), raw uAPI v2:",
+            g.chip, g.offset, g.label
+        );
+        writeln!(out, "{}", output::fit(&head, 80))?;
         writeln!(
             out,
-            "{GPIO_VIA}: {} (\"{}\") line {}{}: a free line of the same",
-            g.chip,
-            g.label,
-            g.offset,
-            if g.line_name.is_empty() {
-                String::new()
-            } else {
-                format!(" \"{}\"", g.line_name)
-            }
-        )?;
-        writeln!(
-            out,
-            "  GPIO chip, because kbridge owns its own lines (raw uAPI v2 ioctls)"
+            "  a free line of the chip behind kbridge (kbridge owns its own lines)"
         )?;
     }
     Ok(())
