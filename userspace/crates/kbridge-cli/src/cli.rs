@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 use std::sync::LazyLock;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{
+    ArgAction, ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum,
+};
 use kbridge::Interface;
 
 /// `kbridge --version`: the tool's version and the ABI it speaks.
@@ -18,9 +20,11 @@ pub(crate) static VERSION: LazyLock<String> = LazyLock::new(|| {
 
 /// Control and observe a kbridge board: its LEDs and GPIO lines.
 ///
-/// Every command can go through any of the module's interfaces with --via; they all show the
-/// same state. Lines are addressed by name (see `kbridge list`).
+/// Every command can go through any of the module's interfaces with --via;
+/// they all show the same state. Lines are addressed by name: see
+/// `kbridge list`.
 #[derive(Debug, Parser)]
+#[command(verbatim_doc_comment)]
 #[command(name = "kbridge", version = VERSION.as_str(), propagate_version = true)]
 #[command(after_help = "\
 Exit status:
@@ -41,8 +45,14 @@ pub(crate) struct Cli {
 #[derive(Debug, Args)]
 pub(crate) struct GlobalArgs {
     /// Interface to use [default: ioctl; chardev for events]
-    #[arg(long, global = true, value_enum, value_name = "INTERFACE")]
+    ///
+    /// bench and selftest take it several times.
+    #[arg(long, global = true, value_enum, value_name = "INTERFACE", action = ArgAction::Append)]
     pub(crate) via: Option<Via>,
+
+    /// Every `--via` given, in order (`via` holds the first). Filled by [`parse`].
+    #[arg(skip)]
+    pub(crate) vias: Vec<Via>,
 
     /// Print JSON (one object; one per line for events) instead of text
     #[arg(long, global = true)]
@@ -55,38 +65,78 @@ pub(crate) struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Show the board: name, ABI version, number of lines, sequence number
+    /// Show the board: name, ABI version, line count, sequence number
+    #[command(after_help = "\
+Examples:
+  kbridge info
+  kbridge info --via procfs --json")]
     Info,
 
-    /// List all lines with kind, value, maximum, flags and last change
+    /// List lines: kind, value, maximum, flags, last change
     #[command(visible_alias = "ls")]
+    #[command(after_help = "\
+Interfaces that do not report a column show `-` (sysfs has no change counts).
+
+Examples:
+  kbridge list
+  kbridge list --via sysfs
+  kbridge ls --json")]
     List,
 
     /// Print the values of lines as NAME=VALUE
+    #[command(after_help = "\
+Several names are read as one snapshot via ioctl, procfs and mmap.
+
+Examples:
+  kbridge get relay
+  kbridge get relay status --via mmap
+  kbridge get button --json")]
     Get {
         /// Line names
         #[arg(required = true, value_name = "NAME")]
         names: Vec<String>,
     },
 
-    /// Set lines: `set NAME VALUE` or `set NAME=VALUE...` (several: one atomic change via
-    /// ioctl and chardev; line by line via sysfs)
+    /// Set lines: `set NAME VALUE` or `set NAME=VALUE...`
+    ///
+    /// Several lines are one atomic change via ioctl and chardev, and are set
+    /// line by line via sysfs.
+    #[command(verbatim_doc_comment)]
+    #[command(after_help = "\
+Values are logical: 1 is active, also on an active-low line. LEDs take
+0..=max brightness (see `kbridge list`). Via ioctl and chardev a request
+with several lines is all or nothing: one bad pair and nothing changes.
+
+Examples:
+  kbridge set relay 1
+  kbridge set relay=1 status=1
+  kbridge set status=0 --via chardev")]
     Set {
         /// NAME VALUE, or one or more NAME=VALUE
         #[arg(required = true, value_name = "NAME=VALUE")]
         assignments: Vec<String>,
     },
 
-    /// Toggle lines: 0 becomes the maximum, anything else 0 (several: atomic via ioctl and
-    /// chardev)
+    /// Toggle lines: 0 becomes the maximum, anything else 0
+    ///
+    /// Several lines are one atomic change via ioctl and chardev.
+    #[command(verbatim_doc_comment)]
+    #[command(after_help = "\
+Examples:
+  kbridge toggle status
+  kbridge toggle relay buzzer --via chardev")]
     Toggle {
         /// Line names
         #[arg(required = true, value_name = "NAME")]
         names: Vec<String>,
     },
 
-    /// Print changes as they happen (read from the character device)
+    /// Print changes as they happen (from /dev/kbridge)
     #[command(visible_alias = "watch")]
+    #[command(after_help = "\
+Examples:
+  kbridge events
+  kbridge events -n 1 --timeout 5 --json")]
     Events {
         /// Exit after COUNT events
         #[arg(long, short = 'n', value_name = "COUNT")]
@@ -98,7 +148,128 @@ pub(crate) enum Command {
     },
 
     /// List the interfaces and what each can do
+    #[command(after_help = "\
+Examples:
+  kbridge interfaces
+  kbridge interfaces --json")]
     Interfaces,
+
+    /// Check module, ABI version, board and each interface's health
+    #[command(after_help = "\
+Each interface is opened and read once (cheaply). Interfaces this tool has no
+backend for yet are shown as `not available` and do not fail the check.
+Exit status: 0 all good, 5 module not loaded, 1 ABI mismatch or an unhealthy
+interface, 4 permission denied.
+
+Examples:
+  kbridge status
+  kbridge status --json")]
+    Status,
+
+    /// Measure get, set and event round-trip latency per interface
+    #[command(after_help = "\
+bench CHANGES THE LINE it measures (default: the first output line) and
+restores its value at the end. Without --via every interface the module
+serves is measured. `event` is the time from the start of a set through the
+interface until its change event is read from /dev/kbridge.
+
+Examples:
+  kbridge bench -n 200
+  kbridge bench --via ioctl --via sysfs --line status --json
+  kbridge bench -n 100 --gpio-compare")]
+    Bench(BenchArgs),
+
+    /// Cross-interface check: write via each interface, read via all
+    #[command(after_help = "\
+For each writable interface and writable line: change the value, read it back
+through every readable interface, and check that the event stream saw exactly
+one event with the writer's source. Every value is restored at the end.
+Exit status 1 when any check fails.
+
+Examples:
+  kbridge selftest
+  kbridge selftest --line status --json
+  kbridge selftest --via ioctl --via procfs")]
+    Selftest(SelftestArgs),
+
+    /// Print a shell completion script
+    #[command(after_help = "\
+Examples:
+  kbridge completions bash > /etc/bash_completion.d/kbridge
+  kbridge completions zsh > \"${fpath[1]}/_kbridge\"
+  kbridge completions fish > ~/.config/fish/completions/kbridge.fish")]
+    Completions {
+        /// Shell to generate for
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+
+    /// Print the man page (roff)
+    #[command(after_help = "\
+Examples:
+  kbridge manpage > /usr/share/man/man1/kbridge.1
+  kbridge manpage | man -l -")]
+    Manpage,
+}
+
+/// `kbridge bench`.
+#[derive(Debug, Args)]
+pub(crate) struct BenchArgs {
+    /// Iterations per measurement
+    #[arg(short = 'n', long = "iterations", value_name = "N", default_value_t = 1000,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub(crate) iterations: u32,
+
+    /// Line to measure (must be writable) [default: the first output line]
+    #[arg(long, value_name = "NAME")]
+    pub(crate) line: Option<String>,
+
+    /// Also measure get/set on a free line of the raw GPIO character device
+    #[arg(long)]
+    pub(crate) gpio_compare: bool,
+
+    /// Label of the GPIO chip for --gpio-compare
+    #[arg(long, value_name = "LABEL", default_value = "kbridge-sim-a")]
+    pub(crate) gpio_chip: String,
+
+    /// Offset of the free line on that chip for --gpio-compare
+    #[arg(long, value_name = "OFFSET", default_value_t = 6)]
+    pub(crate) gpio_line: u32,
+}
+
+/// `kbridge selftest`.
+#[derive(Debug, Args)]
+pub(crate) struct SelftestArgs {
+    /// Only these lines (repeatable) [default: every writable line]
+    #[arg(long = "line", value_name = "NAME")]
+    pub(crate) lines: Vec<String>,
+}
+
+/// Parses the command line (exits on a usage error) and collects every `--via`.
+pub(crate) fn parse() -> Cli {
+    let matches = Cli::command().get_matches();
+    match from_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    }
+}
+
+fn from_matches(matches: &ArgMatches) -> Result<Cli, clap::Error> {
+    let mut cli = Cli::from_arg_matches(matches)?;
+    // A global option is propagated to the subcommand's matches, which hold every value.
+    let sub = matches.subcommand().map_or(matches, |(_, m)| m);
+    cli.global.vias = sub
+        .get_many::<Via>("via")
+        .map(|v| v.copied().collect())
+        .unwrap_or_default();
+    let several_allowed = matches!(cli.command, Command::Bench(_) | Command::Selftest(_));
+    if cli.global.vias.len() > 1 && !several_allowed {
+        return Err(Cli::command().error(
+            clap::error::ErrorKind::ArgumentConflict,
+            "--via can be given only once (several only for bench and selftest)",
+        ));
+    }
+    Ok(cli)
 }
 
 /// `--via` values. Mirrors [`Interface`] (a test keeps them in step).
@@ -106,7 +277,7 @@ pub(crate) enum Command {
 pub(crate) enum Via {
     /// /proc/kbridge text snapshot (read-only)
     Procfs,
-    /// /sys/class/misc/kbridge/device/lines/NAME/value (not atomic across lines)
+    /// sysfs attributes lines/NAME/value (not atomic across lines)
     Sysfs,
     /// /dev/kbridge text commands and events
     Chardev,
@@ -163,6 +334,57 @@ mod tests {
         for v in Via::value_variants() {
             let name = v.to_possible_value().unwrap().get_name().to_owned();
             assert_eq!(Interface::from(*v).to_string(), name);
+        }
+    }
+
+    fn parse_args(args: &[&str]) -> Result<Cli, clap::Error> {
+        let matches = Cli::command().try_get_matches_from(args)?;
+        from_matches(&matches)
+    }
+
+    #[test]
+    fn several_vias_only_for_bench_and_selftest() {
+        let cli = parse_args(&["kbridge", "bench", "--via", "ioctl", "--via", "sysfs"]).unwrap();
+        assert_eq!(cli.global.vias, [Via::Ioctl, Via::Sysfs]);
+        assert_eq!(cli.global.via, Some(Via::Ioctl));
+        let cli = parse_args(&["kbridge", "--via", "mmap", "selftest"]).unwrap();
+        assert_eq!(cli.global.vias, [Via::Mmap]);
+        let cli = parse_args(&["kbridge", "get", "relay"]).unwrap();
+        assert!(cli.global.vias.is_empty());
+        let e =
+            parse_args(&["kbridge", "get", "x", "--via", "ioctl", "--via", "sysfs"]).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+    }
+
+    #[test]
+    fn bench_defaults_and_limits() {
+        let cli = parse_args(&["kbridge", "bench"]).unwrap();
+        let Command::Bench(b) = cli.command else {
+            panic!("not bench")
+        };
+        assert_eq!(b.iterations, 1000);
+        assert_eq!((b.gpio_chip.as_str(), b.gpio_line), ("kbridge-sim-a", 6));
+        assert!(!b.gpio_compare && b.line.is_none());
+        assert!(parse_args(&["kbridge", "bench", "-n", "0"]).is_err());
+        let cli = parse_args(&["kbridge", "bench", "-n", "5", "--line", "status"]).unwrap();
+        let Command::Bench(b) = cli.command else {
+            panic!("not bench")
+        };
+        assert_eq!((b.iterations, b.line.as_deref()), (5, Some("status")));
+    }
+
+    #[test]
+    fn every_subcommand_has_examples() {
+        for sub in Cli::command().get_subcommands() {
+            let after = sub
+                .get_after_help()
+                .map(|h| h.to_string())
+                .unwrap_or_default();
+            assert!(
+                after.contains("Examples:\n  kbridge "),
+                "{} has no examples",
+                sub.get_name()
+            );
         }
     }
 

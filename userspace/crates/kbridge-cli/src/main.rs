@@ -1,13 +1,13 @@
 //! `kbridge`: control and observe a kbridge board from the command line.
 
 mod cli;
+mod cmd;
 mod output;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
 use kbridge::{Backend, Config, Error, Interface};
 
 use crate::cli::{Cli, Command, GlobalArgs};
@@ -34,6 +34,9 @@ enum Failure {
     Kbridge(Error),
     /// Writing the output failed (other than a closed pipe).
     Output(io::Error),
+    /// A check found a problem (selftest mismatch, a sanity check of bench); the report
+    /// is already on stdout.
+    Check(String),
 }
 
 impl From<Error> for Failure {
@@ -52,7 +55,7 @@ impl Failure {
     fn exit_code(&self) -> u8 {
         match self {
             Failure::Usage(_) => exit::USAGE,
-            Failure::Output(_) => exit::OTHER,
+            Failure::Output(_) | Failure::Check(_) => exit::OTHER,
             Failure::Kbridge(e) => match e {
                 Error::UnknownLine { .. } | Error::InvalidName { .. } => exit::NOT_FOUND,
                 Error::PermissionDenied { .. } => exit::PERMISSION,
@@ -67,6 +70,7 @@ impl Failure {
         match self {
             Failure::Usage(_) => "usage",
             Failure::Output(_) => "output",
+            Failure::Check(_) => "check_failed",
             Failure::Kbridge(e) => match e {
                 Error::NotLoaded { .. } => "not_loaded",
                 Error::PermissionDenied { .. } => "permission_denied",
@@ -86,7 +90,7 @@ impl Failure {
 
     fn message(&self) -> String {
         match self {
-            Failure::Usage(m) => m.clone(),
+            Failure::Usage(m) | Failure::Check(m) => m.clone(),
             Failure::Kbridge(e) => e.to_string(),
             Failure::Output(e) => format!("writing output: {e}"),
         }
@@ -166,6 +170,11 @@ fn run(cli: &Cli, out: &mut impl Write) -> Result<(), Failure> {
     let connect = || -> Result<Box<dyn Backend>, Failure> { Ok(kbridge::open(via, &cfg)?) };
 
     match &cli.command {
+        Command::Status => cmd::status::run(&cfg, json, out)?,
+        Command::Bench(args) => cmd::bench::run(args, &cli.global.vias, &cfg, json, out)?,
+        Command::Selftest(args) => cmd::selftest::run(args, &cli.global.vias, &cfg, json, out)?,
+        Command::Completions { shell } => cmd::generate::completions(*shell, out)?,
+        Command::Manpage => cmd::generate::manpage(out)?,
         Command::Interfaces => {
             let list: Vec<InterfaceJson> = Interface::ALL
                 .iter()
@@ -315,7 +324,7 @@ fn run(cli: &Cli, out: &mut impl Write) -> Result<(), Failure> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = cli::parse();
     let stdout = io::stdout();
     match run(&cli, &mut stdout.lock()) {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,9 @@
 //! Rendering: text for people, JSON (stable field names) for programs.
 //!
 //! The JSON field names are part of the CLI's interface: add fields, never rename or remove.
+//! Every document starts with `"schema": "kbridge/1"` ([`SCHEMA`]); a change that removes or
+//! renames a field, or changes a field's type or meaning, bumps it. docs/cli.md describes
+//! every document.
 
 use std::io::{self, Write};
 
@@ -132,10 +135,40 @@ impl<'a> EventJson<'a> {
     }
 }
 
-/// Writes one JSON document and a newline.
-pub(crate) fn json(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, value).map_err(io::Error::from)?;
+/// The version of every JSON document this tool prints.
+pub(crate) const SCHEMA: &str = "kbridge/1";
+
+/// A document with the schema version as its first field.
+#[derive(Serialize)]
+struct Versioned<'a, T: Serialize> {
+    schema: &'static str,
+    #[serde(flatten)]
+    body: &'a T,
+}
+
+/// Writes one JSON document (with `"schema"`) and a newline.
+pub(crate) fn json<T: Serialize>(out: &mut impl Write, value: &T) -> io::Result<()> {
+    let doc = Versioned {
+        schema: SCHEMA,
+        body: value,
+    };
+    serde_json::to_writer(&mut *out, &doc).map_err(io::Error::from)?;
     writeln!(out)
+}
+
+/// `text` cut to `max` characters (the last one `…`), so tables fit 80 columns; the JSON
+/// output has the whole text.
+pub(crate) fn fit(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    format!("{cut}…")
+}
+
+/// `d` in microseconds with one decimal, for tables.
+pub(crate) fn micros(ns: u64) -> String {
+    format!("{}.{}", ns / 1000, (ns % 1000) / 100)
 }
 
 pub(crate) fn info_text(out: &mut impl Write, b: &BoardInfo) -> io::Result<()> {
@@ -190,6 +223,31 @@ pub(crate) fn event_text(out: &mut impl Write, e: &Event) -> io::Result<()> {
 mod tests {
     use super::*;
     use kbridge::{Interface, LineKind, Source};
+
+    /// The event document's shape (the others are snapshot-tested end to end in
+    /// tests/json_snapshots.rs; events need a real /dev/kbridge).
+    #[test]
+    fn event_snapshot() {
+        let ev = EventJson {
+            seq: 7,
+            timestamp_ns: 12_000_000_345,
+            line: "relay",
+            kind: kbridge::LineKind::Output.to_string(),
+            source: Source::Ioctl.to_string(),
+            old_value: 0,
+            new_value: 1,
+            dropped: 0,
+        };
+        let mut buf = Vec::new();
+        json(&mut buf, &ev).unwrap();
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots/event.json");
+        let doc: serde_json::Value = serde_json::from_slice(&buf).unwrap();
+        let text = serde_json::to_string_pretty(&doc).unwrap() + "\n";
+        if std::env::var_os("KBRIDGE_BLESS").is_some() {
+            std::fs::write(path, &text).unwrap();
+        }
+        assert_eq!(text, std::fs::read_to_string(path).unwrap());
+    }
 
     #[test]
     fn list_and_json_field_names_are_stable() {

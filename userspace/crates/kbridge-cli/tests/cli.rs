@@ -221,14 +221,14 @@ fn list_and_get_via_procfs() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(
         v,
-        serde_json::json!({"via": "procfs", "values": [{"name": "button", "value": 0}]})
+        serde_json::json!({"schema": "kbridge/1", "via": "procfs", "values": [{"name": "button", "value": 0}]})
     );
 
     let o = t.run(&["--via", "procfs", "info", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(
         v,
-        serde_json::json!({"via": "procfs", "board": "test-board", "abi_version": 1,
+        serde_json::json!({"schema": "kbridge/1", "via": "procfs", "board": "test-board", "abi_version": 1,
                            "num_lines": 3, "seq": 9})
     );
 
@@ -330,4 +330,88 @@ fn hidden_root_option_overrides_the_environment() {
         .output()
         .unwrap();
     assert_eq!(stdout(&o), "led0=255\n", "{}", stderr(&o));
+}
+
+#[test]
+fn new_commands_parse_and_refuse_bad_usage() {
+    let t = Tree::board();
+    let o = t.run(&["--help"]);
+    for word in ["status", "bench", "selftest", "completions", "manpage"] {
+        assert!(stdout(&o).contains(word), "help lacks {word}");
+    }
+    for args in [
+        &["bench", "-n", "0"][..],
+        &["bench", "-n", "many"],
+        &["bench", "--gpio-line", "-1"],
+        &["completions"],
+        &["completions", "tcsh"],
+        &["--via", "ioctl", "--via", "sysfs", "get", "led0"],
+        &["list", "--via", "procfs", "--via", "sysfs"],
+        &["status", "extra"],
+        &["selftest", "--line"],
+    ] {
+        let o = t.run(args);
+        assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
+        assert!(stdout(&o).is_empty(), "{args:?}");
+    }
+    // --line names are checked like every other name: unknown (3), not writable (1).
+    let o = t.run(&["bench", "--via", "procfs", "--line", "realy", "-n", "1"]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("did you mean `relay`"),
+        "{}",
+        stderr(&o)
+    );
+    let o = t.run(&["bench", "--via", "procfs", "--line", "button", "-n", "1"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let o = t.run(&["selftest", "--via", "sysfs", "--line", "button"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    // A named interface that is not there is an error, not a skip.
+    let o = t.run(&["bench", "--via", "ioctl", "-n", "1"]);
+    assert_eq!(code(&o), 5, "{}", stderr(&o));
+    let o = t.run(&["bench", "--via", "netlink", "-n", "1"]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+}
+
+#[test]
+fn completions_and_manpage_generate() {
+    let t = Tree::empty();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let o = t.run(&["completions", shell]);
+        assert_eq!(code(&o), 0, "{shell}");
+        let text = stdout(&o);
+        assert!(text.len() > 1000 && text.contains("selftest"), "{shell}");
+    }
+    let o = t.run(&["manpage"]);
+    assert_eq!(code(&o), 0);
+    let text = stdout(&o);
+    assert!(text.contains(".TH kbridge 1"), "{text}");
+    assert!(text.contains("bench") && text.contains("Exit status"));
+}
+
+#[test]
+fn every_subcommand_help_has_examples() {
+    let t = Tree::empty();
+    for sub in [
+        "info",
+        "list",
+        "get",
+        "set",
+        "toggle",
+        "events",
+        "interfaces",
+        "status",
+        "bench",
+        "selftest",
+        "completions",
+        "manpage",
+    ] {
+        let o = t.run(&[sub, "--help"]);
+        assert_eq!(code(&o), 0, "{sub}");
+        assert!(
+            stdout(&o).contains(&format!("Examples:\n  kbridge {sub}")),
+            "{sub}: {}",
+            stdout(&o)
+        );
+    }
 }

@@ -1,0 +1,144 @@
+# The CLI beyond get/set: atomic multi-set, status, selftest, bench (+ raw GPIO
+# baseline), versioned JSON, completions and the man page.
+. ./lib.sh
+command -v kbridge >/dev/null || { ktest_fail cli-present "kbridge not in the initramfs"; exit 0; }
+load_module || { ktest_fail load "insmod failed"; exit 0; }
+sim_val() { cat "$(sim_line "$1")/value"; }
+led() { cat "/sys/class/leds/board:$1/brightness"; }
+snapshot() { kbridge get relay buzzer status fault; }
+# has NAME TEXT PATTERN: pass if a line of TEXT matches the (basic) regex PATTERN.
+has() {
+    if printf '%s\n' "$2" | grep -q -- "$3"; then ktest_pass "$1"
+    else ktest_fail "$1" "no '$3' in: $(printf '%s' "$2" | tail -4 | tr '\n' ' ')"; fi
+}
+
+# For docs/cli.md: what the tour's commands print on the emulated board.
+for c in "list" "status" "list --via sysfs"; do
+    echo "TOUR: \$ kbridge $c"
+    # shellcheck disable=SC2086
+    kbridge $c 2>&1 | sed 's/^/TOUR: /'
+done
+
+# --- multi-set: one atomic change; one bad pair and nothing changes ---------------
+check multi-set kbridge set relay=1 status=1 buzzer=1
+expect_eq multi-set-relay-hw "$(sim_val 0)" 1
+expect_eq multi-set-buzzer-hw "$(sim_val 1)" 0          # active-low: 1 drives low
+expect_eq multi-set-status-led "$(led green:status)" 1
+before=$(snapshot)
+for via in ioctl chardev; do
+    kbridge set relay=0 button=1 --via $via >/dev/null 2>&1
+    expect_eq "multi-set-input-refused-$via-exit" "$?" 1
+    kbridge set relay=0 status=2 --via $via >/dev/null 2>&1
+    expect_eq "multi-set-range-refused-$via-exit" "$?" 1
+    kbridge set relay=0 nosuch=1 --via $via >/dev/null 2>&1
+    expect_eq "multi-set-unknown-refused-$via-exit" "$?" 3
+    kbridge set relay=0 relay=1 --via $via >/dev/null 2>&1
+    expect_eq "multi-set-duplicate-refused-$via-exit" "$?" 2
+    expect_eq "multi-set-refused-$via-unchanged" "$(snapshot)" "$before"
+    expect_eq "multi-set-refused-$via-hw" "$(sim_val 0)" 1
+done
+out=$(kbridge get relay realy 2>&1); rc=$?
+expect_eq unknown-exit "$rc" 3
+has unknown-suggests "$out" "did you mean \`relay\`"
+
+check multi-toggle kbridge toggle relay status --via chardev
+expect_eq multi-toggle-values "$(kbridge get relay status --via mmap)" "relay=0
+status=0"
+check multi-set-back kbridge set buzzer=0
+check list-columns sh -c 'kbridge list | head -1 | grep -q "NAME.*KIND.*VALUE.*MAX.*FLAGS.*CHANGES.*SOURCE"'
+check list-active-low sh -c 'kbridge list --via procfs | grep "^buzzer " | grep -q active-low'
+check list-sysfs-dashes sh -c 'kbridge list --via sysfs | grep "^relay " | grep -q " - "'
+
+# --- JSON: every document carries the schema -----------------------------------
+for args in "info" "list" "get relay" "status" "interfaces" "set relay=0" "toggle status"; do
+    # shellcheck disable=SC2086
+    check "json-schema-$(echo $args | tr ' =' '--')" sh -c "kbridge --json $args | grep -q '^{\"schema\":\"kbridge/1\",'"
+done
+check toggle-back kbridge set status=0
+kbridge events -n 1 --timeout 5 --json >/tmp/ev.json 2>&1 &
+evpid=$!
+sleep 0.3
+kbridge set relay=1 --via sysfs
+wait $evpid
+check json-event sh -c 'grep -q "^{\"schema\":\"kbridge/1\",.*\"line\":\"relay\".*\"source\":\"sysfs\"" /tmp/ev.json'
+kbridge --json get nosuch 2>/tmp/err.json >/dev/null
+check json-error sh -c 'grep -q "^{\"schema\":\"kbridge/1\",\"error\":{\"kind\":\"unknown_line\"" /tmp/err.json'
+check set-back kbridge set relay=0
+
+# --- status ------------------------------------------------------------------
+check status kbridge status
+status=$(kbridge status --json)
+for want in '"loaded":true' '"tool_abi":1' '"module_abi":1' '"abi_match":true' \
+            '"board":"qemu-virt"' '"num_lines":6' '"ok":true'; do
+    has "status-json-$want" "$status" "$want"
+done
+for i in procfs sysfs chardev ioctl mmap; do
+    has "status-$i-healthy" "$status" "{\"name\":\"$i\",\"available\":true,\"healthy\":true"
+done
+check status-text-interfaces sh -c 'kbridge status | grep -q "^ioctl *ok "'
+
+# --- selftest: passes and leaves every line as it was -------------------------
+kbridge set relay=1 status=1
+before=$(snapshot); hw_before="$(sim_val 0)$(sim_val 1)$(led green:status)$(led red:fault)"
+out=$(kbridge selftest 2>&1); rc=$?
+echo "$out" | sed 's/^/SELFTEST: /'
+expect_eq selftest-exit "$rc" 0
+has selftest-all-pass "$out" '^12 checks: 12 passed, 0 failed; values restored$'
+expect_eq selftest-restored "$(snapshot)" "$before"
+expect_eq selftest-restored-hw "$(sim_val 0)$(sim_val 1)$(led green:status)$(led red:fault)" "$hw_before"
+check selftest-json sh -c 'kbridge selftest --line relay --json | grep -q "\"failed\":0,\"restored\":true,\"ok\":true"'
+expect_eq selftest-json-restored "$(snapshot)" "$before"
+kbridge set relay=0 status=0
+
+# --- bench: sane numbers, the line restored -----------------------------------
+before=$(snapshot)
+kbridge bench -n 50 --json >/tmp/bench.json 2>/tmp/bench.err
+expect_eq bench-exit "$?" 0
+expect_eq bench-restored "$(snapshot)" "$before"
+# One row per measurement: VIA OP N MIN P50 P99 MAX (nanoseconds).
+grep -o '"via":"[a-z-]*","op":"[a-z]*","n":[0-9]*,"min_ns":[0-9]*,"p50_ns":[0-9]*,"p99_ns":[0-9]*,"max_ns":[0-9]*' /tmp/bench.json \
+    | sed 's/"via":"\([^"]*\)","op":"\([^"]*\)","n":\([0-9]*\),"min_ns":\([0-9]*\),"p50_ns":\([0-9]*\),"p99_ns":\([0-9]*\),"max_ns":\([0-9]*\)/\1 \2 \3 \4 \5 \6 \7/' \
+    >/tmp/bench.rows
+expect_eq bench-rows "$(wc -l </tmp/bench.rows | tr -d ' ')" 10
+bad=$(awk '!($3 == 50 && $4 > 0 && $4 <= $5 && $5 <= $6 && $6 <= $7) {print}' /tmp/bench.rows)
+expect_eq bench-sane "$bad" ""
+for row in "procfs get" "sysfs get" "sysfs set" "sysfs event" "chardev set" "chardev event" \
+           "ioctl get" "ioctl set" "ioctl event" "mmap get"; do
+    v=${row% *}; op=${row#* }
+    check "bench-has-$v-$op" grep -q "^$v $op " /tmp/bench.rows
+done
+check bench-text sh -c 'kbridge bench -n 20 --via ioctl | grep -q "^ioctl  *event "'
+# The numbers for the report: the exact command and its output.
+echo "BENCH: \$ kbridge bench -n 1000 --gpio-compare"
+kbridge bench -n 1000 --gpio-compare 2>&1 | sed 's/^/BENCH: /'
+
+# --- the raw GPIO baseline ------------------------------------------------------
+out=$(kbridge bench -n 50 --via ioctl --gpio-compare 2>&1); rc=$?
+expect_eq gpio-compare-exit "$rc" 0
+has gpio-compare-get-row "$out" '^gpio-cdev  *get '
+has gpio-compare-set-row "$out" '^gpio-cdev  *set '
+has gpio-compare-says-which "$out" "line 6 \"spare0\" (chip \"kbridge-sim-a\")"
+has gpio-compare-says-why "$out" "kbridge owns its own lines"
+expect_eq gpio-compare-line-free-after "$(sim_val 6)" 0
+check gpio-compare-again kbridge bench -n 5 --via ioctl --gpio-compare
+kbridge bench -n 5 --gpio-compare --gpio-line 0 >/dev/null 2>&1
+expect_eq gpio-compare-busy-line-refused "$?" 1
+kbridge bench -n 5 --gpio-compare --gpio-chip nosuch >/dev/null 2>&1
+expect_eq gpio-compare-no-chip-refused "$?" 1
+
+# --- human output fits 80 columns ---------------------------------------------------
+for c in "list" "status" "selftest --line relay" "bench -n 5 --gpio-compare" "interfaces" "--help"; do
+    # shellcheck disable=SC2086
+    wide=$(kbridge $c 2>&1 | awk '{ gsub(/…/, "."); if (length($0) > 80) print }')
+    expect_eq "80-columns-$(echo "$c" | cut -d' ' -f1)" "$wide" ""
+done
+
+# --- completions and man page -----------------------------------------------------
+for sh in bash zsh fish; do
+    check "completions-$sh" sh -c "kbridge completions $sh | grep -q selftest"
+done
+check manpage sh -c 'kbridge manpage | grep -q "^.TH kbridge 1"'
+
+unload_module
+kbridge status >/dev/null 2>&1; expect_eq status-not-loaded-exit "$?" 5
+check status-not-loaded-json sh -c 'kbridge status --json 2>/dev/null | grep -q "\"loaded\":false"'

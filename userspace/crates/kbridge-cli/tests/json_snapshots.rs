@@ -1,0 +1,277 @@
+//! Every JSON document shape of `kbridge --json`, compared with the files in
+//! `tests/snapshots/` (schema `kbridge/1`, see docs/cli.md). Runs the real binary against a
+//! fake tree (`KBRIDGE_ROOT`); timings are zeroed and the tree's path becomes `<root>`.
+//!
+//! A deliberate change of a document: `KBRIDGE_BLESS=1 cargo test -p kbridge-cli --test
+//! json_snapshots`, review the diff, and bump the schema if a field was removed, renamed or
+//! changed meaning.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::Value;
+
+const PROC: &str = "\
+abi 1
+board test-board lines 3 seq 9
+line 0 led0 kind=led value=255 max=255 flags=- changes=4 source=sysfs changed_ns=1500000000
+line 1 relay kind=output value=1 max=1 flags=active-low changes=1 source=ioctl changed_ns=2000000000
+line 2 button kind=input value=0 max=1 flags=- changes=0 source=init changed_ns=1000
+ops procfs=1 sysfs=0 chardev=0 ioctl=3 mmap=0 netlink=0
+events delivered=0 dropped=0
+";
+
+struct Tree(PathBuf);
+
+impl Tree {
+    fn empty() -> Self {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "kbridge-snap-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        Tree(dir)
+    }
+
+    /// procfs and sysfs of a 3-line board, and /sys/module/kbridge; no /dev/kbridge.
+    fn board() -> Self {
+        let t = Tree::empty();
+        t.write("proc/kbridge", PROC);
+        fs::create_dir_all(t.0.join("sys/module/kbridge")).unwrap();
+        for (name, kind, value, max, low) in [
+            ("led0", "led", 255, 255, 0),
+            ("relay", "output", 1, 1, 1),
+            ("button", "input", 0, 1, 0),
+        ] {
+            let d = format!("sys/class/misc/kbridge/device/lines/{name}");
+            t.write(&format!("{d}/name"), &format!("{name}\n"));
+            t.write(&format!("{d}/kind"), &format!("{kind}\n"));
+            t.write(&format!("{d}/value"), &format!("{value}\n"));
+            t.write(&format!("{d}/max_value"), &format!("{max}\n"));
+            t.write(&format!("{d}/active_low"), &format!("{low}\n"));
+        }
+        t
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        let p = self.0.join(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, text).unwrap();
+    }
+
+    fn value(&self, name: &str) -> String {
+        fs::read_to_string(
+            self.0
+                .join(format!("sys/class/misc/kbridge/device/lines/{name}/value")),
+        )
+        .unwrap()
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_kbridge"))
+            .args(args)
+            .env("KBRIDGE_ROOT", &self.0)
+            .output()
+            .unwrap()
+    }
+
+    /// The one JSON document on stdout (or stderr), with the tree's path replaced.
+    fn doc(&self, text: &[u8]) -> Value {
+        let text = String::from_utf8(text.to_vec()).unwrap();
+        let root = self.0.display().to_string();
+        let text = text.replace(&root, "<root>");
+        assert_eq!(text.lines().count(), 1, "one document per line: {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+}
+
+impl Drop for Tree {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap()
+}
+
+fn snapshot_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots")
+}
+
+/// Compares `doc` with `tests/snapshots/<name>.json` (or writes it with KBRIDGE_BLESS=1).
+fn snapshot(name: &str, doc: &Value) {
+    assert_eq!(
+        doc["schema"], "kbridge/1",
+        "{name}: every document is versioned"
+    );
+    let path = snapshot_dir().join(format!("{name}.json"));
+    let text = serde_json::to_string_pretty(doc).unwrap() + "\n";
+    if std::env::var_os("KBRIDGE_BLESS").is_some() {
+        fs::create_dir_all(snapshot_dir()).unwrap();
+        fs::write(&path, text).unwrap();
+        return;
+    }
+    let want = fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (KBRIDGE_BLESS=1 writes it)", path.display()));
+    assert_eq!(
+        text, want,
+        "JSON shape of `{name}` changed; if deliberate, rerun with KBRIDGE_BLESS=1 and \
+         update docs/cli.md (and the schema version if a field changed meaning)"
+    );
+}
+
+/// Zeroes every `*_ns` number below `key` (timings).
+fn zero_times(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            for (k, val) in map.iter_mut() {
+                if k.ends_with("_ns") && val.is_u64() {
+                    *val = Value::from(0);
+                } else {
+                    zero_times(val);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(zero_times),
+        _ => {}
+    }
+}
+
+#[test]
+fn info_list_get() {
+    let t = Tree::board();
+    for (name, args) in [
+        ("info", &["--json", "--via", "procfs", "info"][..]),
+        ("list", &["--json", "--via", "procfs", "list"]),
+        ("list-sysfs", &["--json", "--via", "sysfs", "list"]),
+        (
+            "get",
+            &["--json", "--via", "procfs", "get", "relay", "led0"],
+        ),
+    ] {
+        let o = t.run(args);
+        assert_eq!(code(&o), 0, "{name}");
+        snapshot(name, &t.doc(&o.stdout));
+    }
+}
+
+#[test]
+fn set_and_toggle() {
+    let t = Tree::board();
+    let o = t.run(&["--json", "--via", "sysfs", "set", "led0=3", "relay=0"]);
+    assert_eq!(code(&o), 0);
+    snapshot("set", &t.doc(&o.stdout));
+    let o = t.run(&["--json", "--via", "sysfs", "toggle", "relay"]);
+    assert_eq!(code(&o), 0);
+    snapshot("toggle", &t.doc(&o.stdout));
+}
+
+#[test]
+fn interfaces() {
+    let t = Tree::empty();
+    let o = t.run(&["--json", "interfaces"]);
+    snapshot("interfaces", &t.doc(&o.stdout));
+}
+
+#[test]
+fn errors() {
+    let t = Tree::board();
+    let o = t.run(&["--json", "--via", "procfs", "get", "realy"]);
+    assert_eq!(code(&o), 3);
+    assert!(o.stdout.is_empty());
+    snapshot("error-unknown-line", &t.doc(&o.stderr));
+    let e = Tree::empty();
+    let o = e.run(&["--json", "list"]);
+    assert_eq!(code(&o), 5);
+    snapshot("error-not-loaded", &e.doc(&o.stderr));
+}
+
+#[test]
+fn status() {
+    // Loaded, but /dev/kbridge is a plain file: its ioctls fail (ENOTTY), so procfs and
+    // sysfs are healthy and the /dev/kbridge interfaces are not.
+    let t = Tree::board();
+    t.write("dev/kbridge", "");
+    let o = t.run(&["--json", "status"]);
+    assert_eq!(code(&o), 1, "an unhealthy interface fails status");
+    let doc = t.doc(&o.stdout);
+    assert_eq!(doc["module_abi"], 1);
+    assert_eq!(doc["board"], "test-board");
+    snapshot("status", &doc);
+    let err = t.doc(&o.stderr);
+    assert_eq!(err["error"]["exit_code"], 1);
+
+    let e = Tree::empty();
+    let o = e.run(&["--json", "status"]);
+    assert_eq!(code(&o), 5);
+    snapshot("status-not-loaded", &e.doc(&o.stdout));
+}
+
+#[test]
+fn bench() {
+    let t = Tree::board();
+    let o = t.run(&[
+        "--json", "bench", "--via", "procfs", "--via", "sysfs", "-n", "5", "--line", "led0",
+    ]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let mut doc = t.doc(&o.stdout);
+    for m in doc["results"].as_array().unwrap() {
+        let n = |k: &str| m[k].as_u64().unwrap();
+        assert_eq!(n("n"), 5);
+        assert!(n("min_ns") <= n("p50_ns") && n("p50_ns") <= n("p99_ns"));
+        assert!(n("p99_ns") <= n("max_ns") && n("max_ns") > 0, "{m}");
+    }
+    zero_times(&mut doc);
+    snapshot("bench", &doc);
+    assert_eq!(t.value("led0"), "255\n", "bench restores the line");
+}
+
+#[test]
+fn selftest() {
+    // sysfs writes, sysfs and procfs read. The fake procfs never changes and there is no
+    // event stream, so every check fails: this is the failure shape, and exit status 1.
+    let t = Tree::board();
+    let o = t.run(&[
+        "--json", "selftest", "--via", "sysfs", "--via", "procfs", "--line", "led0", "--line",
+        "relay",
+    ]);
+    assert_eq!(code(&o), 1);
+    let doc = t.doc(&o.stdout);
+    assert_eq!(doc["restored"], true);
+    snapshot("selftest", &doc);
+    assert_eq!(
+        (t.value("led0"), t.value("relay")),
+        ("255\n".into(), "1\n".into())
+    );
+}
+
+#[test]
+fn human_output_fits_80_columns() {
+    let t = Tree::board();
+    t.write("dev/kbridge", "");
+    for args in [
+        &["--via", "procfs", "list"][..],
+        &["status"],
+        &["bench", "--via", "procfs", "--via", "sysfs", "-n", "2"],
+        &["selftest", "--via", "sysfs", "--via", "procfs"],
+        &["interfaces"],
+        &["--help"],
+        &["bench", "--help"],
+        &["selftest", "--help"],
+    ] {
+        let o = t.run(args);
+        let text = String::from_utf8(o.stdout).unwrap();
+        assert!(!text.is_empty(), "{args:?}");
+        for line in text.lines() {
+            assert!(line.chars().count() <= 80, "{args:?}: too wide: {line}");
+        }
+    }
+}
