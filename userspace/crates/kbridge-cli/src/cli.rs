@@ -85,17 +85,18 @@ pub(crate) enum Command {
         names: Vec<String>,
     },
 
-    /// Print changes as they happen (read from the character device)
-    #[command(visible_alias = "watch")]
-    Events {
-        /// Exit after COUNT events
-        #[arg(long, short = 'n', value_name = "COUNT")]
-        count: Option<u64>,
+    /// Print changes as they happen, one line (or JSON object) each; lost events are
+    /// reported as gaps [default --via: chardev]
+    #[command(visible_alias = "events")]
+    Watch(crate::watch::WatchArgs),
 
-        /// Exit after SECONDS without an event
-        #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
-        timeout: Option<std::time::Duration>,
-    },
+    /// Blink a line: a square wave (--period) or a pattern, COUNT times or until Ctrl-C,
+    /// then restore it (or --final on|off)
+    Blink(crate::blink::BlinkArgs),
+
+    /// Run the agent daemon: initial line states, aliases, mirror and heartbeat rules
+    /// (SIGHUP reloads, SIGTERM stops)
+    Agent(crate::agent::AgentArgs),
 
     /// List the interfaces and what each can do
     Interfaces,
@@ -134,13 +135,6 @@ impl From<Via> for Interface {
     }
 }
 
-fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
-    let secs: f64 = text
-        .parse()
-        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
-    std::time::Duration::try_from_secs_f64(secs).map_err(|e| format!("`{text}`: {e}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,15 +163,5 @@ mod tests {
     #[test]
     fn version_names_the_abi() {
         assert!(VERSION.ends_with(&format!("(kbridge ABI {})", kbridge::ABI_VERSION)));
-    }
-
-    #[test]
-    fn seconds() {
-        assert_eq!(
-            parse_seconds("1.5"),
-            Ok(std::time::Duration::from_millis(1500))
-        );
-        assert!(parse_seconds("-1").is_err());
-        assert!(parse_seconds("soon").is_err());
     }
 }
