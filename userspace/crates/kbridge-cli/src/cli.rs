@@ -131,21 +131,32 @@ Examples:
         names: Vec<String>,
     },
 
-    /// Print changes as they happen (from /dev/kbridge)
-    #[command(visible_alias = "watch")]
+    /// Print changes as they happen, one line (or JSON object) each; lost events are
+    /// reported as gaps [default --via: chardev]
+    #[command(visible_alias = "events")]
     #[command(after_help = "\
 Examples:
-  kbridge events
-  kbridge events -n 1 --timeout 5 --json")]
-    Events {
-        /// Exit after COUNT events
-        #[arg(long, short = 'n', value_name = "COUNT")]
-        count: Option<u64>,
+  kbridge watch
+  kbridge watch button door --json
+  kbridge watch --count 1 --timeout 5s")]
+    Watch(crate::watch::WatchArgs),
 
-        /// Exit after SECONDS without an event
-        #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
-        timeout: Option<std::time::Duration>,
-    },
+    /// Blink a line: a square wave (--period) or a pattern, COUNT times or until Ctrl-C,
+    /// then restore it (or --final on|off)
+    #[command(after_help = "\
+Examples:
+  kbridge blink status --period 500ms --count 10
+  kbridge blink fault --pattern on:100ms,off:100ms,on:100ms,off:700ms
+  kbridge blink relay --period 1s --final off --via sysfs")]
+    Blink(crate::blink::BlinkArgs),
+
+    /// Run the agent daemon: initial line states, aliases, mirror and heartbeat rules
+    /// (SIGHUP reloads, SIGTERM stops)
+    #[command(after_help = "\
+Examples:
+  kbridge agent --config /etc/kbridge/agent.toml
+  kbridge agent --config ./agent.toml --check")]
+    Agent(crate::agent::AgentArgs),
 
     /// List the interfaces and what each can do
     #[command(after_help = "\
@@ -305,13 +316,6 @@ impl From<Via> for Interface {
     }
 }
 
-fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
-    let secs: f64 = text
-        .parse()
-        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
-    std::time::Duration::try_from_secs_f64(secs).map_err(|e| format!("`{text}`: {e}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -391,15 +395,5 @@ mod tests {
     #[test]
     fn version_names_the_abi() {
         assert!(VERSION.ends_with(&format!("(kbridge ABI {})", kbridge::ABI_VERSION)));
-    }
-
-    #[test]
-    fn seconds() {
-        assert_eq!(
-            parse_seconds("1.5"),
-            Ok(std::time::Duration::from_millis(1500))
-        );
-        assert!(parse_seconds("-1").is_err());
-        assert!(parse_seconds("soon").is_err());
     }
 }

@@ -1,8 +1,13 @@
 //! `kbridge`: control and observe a kbridge board from the command line.
 
+mod agent;
+mod blink;
 mod cli;
 mod cmd;
 mod output;
+mod pattern;
+mod signals;
+mod watch;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -12,8 +17,8 @@ use kbridge::{Backend, Config, Error, Interface};
 
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::output::{
-    ErrorBody, ErrorJson, EventJson, GetJson, InfoJson, InterfaceJson, InterfacesJson, LineJson,
-    ListJson, NameValue, SetJson, ToggleJson,
+    ErrorBody, ErrorJson, GetJson, InfoJson, InterfaceJson, InterfacesJson, LineJson, ListJson,
+    NameValue, SetJson, ToggleJson,
 };
 
 /// Exit statuses (documented in `--help`).
@@ -162,7 +167,7 @@ fn parse_assignments(args: &[String]) -> Result<Vec<(String, u32)>, Failure> {
 fn run(cli: &Cli, out: &mut impl Write) -> Result<(), Failure> {
     let json = cli.global.json;
     let default_via = match cli.command {
-        Command::Events { .. } => Interface::Chardev,
+        Command::Watch(_) => Interface::Chardev,
         _ => Interface::Ioctl,
     };
     let via = cli.global.via.map_or(default_via, Interface::from);
@@ -302,22 +307,10 @@ fn run(cli: &Cli, out: &mut impl Write) -> Result<(), Failure> {
                 )?;
             }
         }
-        Command::Events { count, timeout } => {
-            let mut stream = connect()?.events()?;
-            let mut seen = 0u64;
-            while count.is_none_or(|c| seen < c) {
-                let Some(ev) = stream.next_timeout(*timeout)? else {
-                    break; // Quiet for `timeout`.
-                };
-                if json {
-                    output::json(out, &EventJson::new(&ev))?;
-                } else {
-                    output::event_text(out, &ev)?;
-                }
-                out.flush()?;
-                seen += 1;
-            }
-        }
+        Command::Watch(args) => watch::run(args, via, &cfg, json, out)?,
+        Command::Blink(args) => blink::run(args, via, &cfg, json, out)?,
+        // Dispatched in main() (its own exit statuses and log output).
+        Command::Agent(_) => {}
     }
     out.flush()?;
     Ok(())
@@ -325,6 +318,13 @@ fn run(cli: &Cli, out: &mut impl Write) -> Result<(), Failure> {
 
 fn main() -> ExitCode {
     let cli = cli::parse();
+    if let Command::Agent(args) = &cli.command {
+        return agent::main(
+            args,
+            cli.global.via.map(Interface::from),
+            &config(&cli.global),
+        );
+    }
     let stdout = io::stdout();
     match run(&cli, &mut stdout.lock()) {
         Ok(()) => ExitCode::SUCCESS,

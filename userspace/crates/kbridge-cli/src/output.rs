@@ -7,7 +7,7 @@
 
 use std::io::{self, Write};
 
-use kbridge::{BoardInfo, Event, LineInfo};
+use kbridge::{BoardInfo, LineInfo};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -120,21 +120,6 @@ impl<'a> LineJson<'a> {
     }
 }
 
-impl<'a> EventJson<'a> {
-    pub(crate) fn new(e: &'a Event) -> Self {
-        EventJson {
-            seq: e.seq,
-            timestamp_ns: e.timestamp_ns,
-            line: &e.line,
-            kind: e.kind.to_string(),
-            source: e.source.to_string(),
-            old_value: e.old_value,
-            new_value: e.new_value,
-            dropped: e.dropped,
-        }
-    }
-}
-
 /// The version of every JSON document this tool prints.
 pub(crate) const SCHEMA: &str = "kbridge/1";
 
@@ -203,20 +188,6 @@ pub(crate) fn list_text(out: &mut impl Write, lines: &[LineInfo]) -> io::Result<
         )?;
     }
     Ok(())
-}
-
-pub(crate) fn event_text(out: &mut impl Write, e: &Event) -> io::Result<()> {
-    let secs = e.timestamp_ns / 1_000_000_000;
-    let nanos = e.timestamp_ns % 1_000_000_000;
-    write!(
-        out,
-        "seq={} t={secs}.{nanos:09} {} {} -> {} source={}",
-        e.seq, e.line, e.old_value, e.new_value, e.source
-    )?;
-    if e.dropped > 0 {
-        write!(out, " dropped={}", e.dropped)?;
-    }
-    writeln!(out)
 }
 
 #[cfg(test)]

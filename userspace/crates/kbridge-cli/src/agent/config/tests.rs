@@ -1,0 +1,231 @@
+use super::*;
+use kbridge::LineKind;
+
+/// The emulated board's lines (conf/dts/qemu-board.dtso).
+fn board() -> Vec<LineInfo> {
+    vec![
+        LineInfo::new("relay", LineKind::Output, 0, 1),
+        LineInfo::new("buzzer", LineKind::Output, 0, 1),
+        LineInfo::new("button", LineKind::Input, 0, 1),
+        LineInfo::new("door", LineKind::Input, 1, 1),
+        LineInfo::new("status", LineKind::Led, 0, 1),
+        LineInfo::new("fault", LineKind::Led, 0, 1),
+        LineInfo::new("pwm", LineKind::Led, 0, 255),
+    ]
+}
+
+fn errors(text: &str) -> Vec<String> {
+    match AgentConfig::parse("agent.toml", text) {
+        Err(errs) => errs.iter().map(ToString::to_string).collect(),
+        Ok(cfg) => match cfg.bind(&board()) {
+            Err(errs) => errs.iter().map(ToString::to_string).collect(),
+            Ok(plan) => panic!("accepted:\n{text}\n{plan:?}"),
+        },
+    }
+}
+
+#[test]
+fn bad_configs_give_precise_messages() {
+    let table: &[(&str, &[&str])] = &[
+        // syntax and schema (toml's spans)
+        ("relay = 1\n", &["agent.toml:1:1: relay: unknown field `relay`, expected one of `agent`, `aliases`, `initial`, `patterns`, `mirror`, `heartbeat`"]),
+        ("[agent]\nloglevel = \"debug\"\n", &["agent.toml:2:1: agent.loglevel: unknown field `loglevel`, expected one of `log_level`, `via`, `events`, `retry_max`"]),
+        ("[[mirror]]\nfrom = \"button\"\nto = \"relay\"\n\n[[mirror]]\nfrm = \"door\"\nto = \"buzzer\"\n",
+            &["agent.toml:6:1: mirror[1].frm: unknown field `frm`, expected one of `from`, `to`, `invert`"]),
+        ("[[mirror]]\nfrom = \"button\"\n", &["agent.toml:1:1: mirror[0]: missing field `to`"]),
+        ("[[mirror]]\nfrom = \"button\"\nto = \"relay\"\ninvert = 1\n", &["agent.toml:4:10: mirror[0].invert: invalid type: integer `1`, expected a boolean"]),
+        ("[aliases]\nlight = \"status\"\nlight = \"fault\"\n", &["agent.toml:3:1: aliases.light: duplicate key"]),
+        ("[initial]\nrelay = 1.5\n", &["agent.toml:2:9: initial.relay: invalid type: floating point `1.5`, expected on, off or a number"]),
+        ("[initial]\nrelay = \"high\"\n", &["agent.toml:2:9: initial.relay: `high` is not a level (use on, off or a number)"]),
+        ("[initial]\nrelay = -1\n", &["agent.toml:2:9: initial.relay: value -1 is out of range (0..=4294967295)"]),
+        ("[initial\nrelay = 1\n", &["agent.toml:1:9: initial: unclosed table, expected `]`"]),
+        // [agent]
+        ("[agent]\nlog_level = \"verbose\"\n", &["agent.toml:2:13: agent.log_level: unknown level `verbose` (use error, warn, info or debug)"]),
+        ("[agent]\nvia = \"procfs\"\n", &["agent.toml:2:7: agent.via: procfs cannot set lines (use ioctl, chardev or sysfs)"]),
+        ("[agent]\nvia = \"serial\"\n", &["agent.toml:2:7: agent.via: unknown interface `serial` (expected one of: procfs, sysfs, chardev, ioctl, mmap, netlink, bpf)"]),
+        ("[agent]\nevents = \"ioctl\"\n", &["agent.toml:2:10: agent.events: ioctl does not deliver events (use chardev)"]),
+        ("[agent]\nretry_max = \"5\"\n", &["agent.toml:2:13: agent.retry_max: `5` has no unit (use us, ms, s or min, e.g. `5ms`)"]),
+        ("[agent]\nretry_max = \"1ms\"\n", &["agent.toml:2:13: agent.retry_max: 1ms is out of range (100ms..=10min)"]),
+        // durations and patterns
+        ("[patterns]\nslow = \"on:500,off:500ms\"\n", &["agent.toml:2:8: patterns.slow: step `on:500`: `500` has no unit (use us, ms, s or min, e.g. `500ms`)"]),
+        ("[patterns]\nfast = \"on:0ms,off:1ms\"\n", &["agent.toml:2:8: patterns.fast: step `on:0ms` is shorter than 1ms"]),
+        ("[[heartbeat]]\nled = \"status\"\npattern = \"on:1x\"\n", &["agent.toml:3:11: heartbeat[0].pattern: step `on:1x`: `1x`: unknown unit `x` (use us, ms, s or min)"]),
+        ("[patterns]\nslow = \"on:1s,off:1s\"\n[[heartbeat]]\nled = \"status\"\npattern = \"fast\"\n",
+            &["agent.toml:5:11: heartbeat[0].pattern: no pattern named `fast` in [patterns] (known: slow); an inline pattern looks like `on:100ms,off:900ms`"]),
+        ("[[heartbeat]]\nled = \"status\"\npattern = \"on:100ms,128:100ms\"\n", &["agent.toml:3:11: heartbeat[0].pattern: on line `status`: step `128:100ms`: value 128 is out of range (0..=1)"]),
+        // aliases
+        ("[aliases]\nrelay = \"buzzer\"\n", &["agent.toml:2:1: aliases.relay: alias `relay` is also the name of a line; aliases must be new names"]),
+        ("[aliases]\nlamp = \"light\"\nlight = \"status\"\n", &["agent.toml:2:8: aliases.lamp: `light` is itself an alias; an alias must name a line"]),
+        ("[aliases]\nlight = \"stauts\"\n", &["agent.toml:2:9: aliases.light: unknown line `stauts` (did you mean `status`?)"]),
+        ("[aliases]\n\"Big Light\" = \"status\"\n", &["agent.toml:2:1: aliases.Big Light: `Big Light` is not a valid name: name must start with a lowercase letter"]),
+        // line names and kinds (the live board)
+        ("[initial]\nbuton = 1\n", &["agent.toml:2:1: initial.buton: unknown line `buton` (did you mean `button`?)"]),
+        ("[initial]\nbutton = 1\n", &["agent.toml:2:1: initial.button: line `button` is an input line and cannot be set"]),
+        ("[initial]\nrelay = 2\n", &["agent.toml:2:9: initial.relay: line `relay`: value 2 is out of range (0..=1)"]),
+        ("[aliases]\nlight = \"status\"\n[initial]\nlight = \"on\"\nstatus = 0\n", &["agent.toml:5:1: initial.status: line `status` is already set by initial.light"]),
+        ("[[mirror]]\nfrom = \"button\"\nto = \"door\"\n", &["agent.toml:3:6: mirror[0].to: line `door` is an input line and cannot be a mirror target"]),
+        ("[[mirror]]\nfrom = \"buttn\"\nto = \"relay\"\n", &["agent.toml:2:8: mirror[0].from: unknown line `buttn` (did you mean `button`?)"]),
+        ("[[mirror]]\nfrom = \"buton\"\nto = \"door\"\n", &["agent.toml:2:8: mirror[0].from: unknown line `buton` (did you mean `button`?)",
+            "agent.toml:3:6: mirror[0].to: line `door` is an input line and cannot be a mirror target"]),
+        ("[[mirror]]\nfrom = \"relay\"\nto = \"relay\"\n", &["agent.toml:3:6: mirror[0].to: line `relay` cannot mirror itself"]),
+        ("[[heartbeat]]\nled = \"door\"\n", &["agent.toml:2:7: heartbeat[0].led: line `door` is an input line and cannot blink"]),
+        // rule consistency
+        ("[[mirror]]\nfrom = \"button\"\nto = \"status\"\n[[heartbeat]]\nled = \"status\"\n",
+            &["agent.toml:5:7: heartbeat[0].led: line `status` is already driven by mirror[0]"]),
+        ("[aliases]\nlight = \"status\"\n[[mirror]]\nfrom = \"button\"\nto = \"light\"\n[[mirror]]\nfrom = \"door\"\nto = \"status\"\n",
+            &["agent.toml:8:6: mirror[1].to: line `status` is already driven by mirror[0]"]),
+        ("[[mirror]]\nfrom = \"button\"\nto = \"relay\"\n[[mirror]]\nfrom = \"relay\"\nto = \"buzzer\"\n",
+            &["agent.toml:5:8: mirror[1].from: line `relay` is driven by mirror[0]; a mirror source can't be another rule's target"]),
+        // several errors at once, in file order within each stage
+        ("[initial]\nrelay = 1\nbuzzer = 3\n[[mirror]]\nfrom = \"button\"\nto = \"dor\"\n",
+            &["agent.toml:3:10: initial.buzzer: line `buzzer`: value 3 is out of range (0..=1)",
+              "agent.toml:6:6: mirror[0].to: unknown line `dor` (did you mean `door`?)"]),
+    ];
+    let mut bad = Vec::new();
+    for (text, want) in table {
+        let got = errors(text);
+        if got != *want {
+            bad.push(format!(
+                "config:\n{text}\n  got:  {got:?}\n  want: {want:?}\n"
+            ));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+#[test]
+fn a_full_config_binds_to_a_plan() {
+    let text = r#"
+[agent]
+log_level = "debug"
+via = "chardev"
+retry_max = "2s"
+
+[aliases]
+light = "status"
+btn = "button"
+
+[initial]
+relay = 1
+light = "off"
+pwm = 128
+
+[patterns]
+slow = "on:500ms,off:500ms"
+
+[[mirror]]
+from = "btn"
+to = "fault"
+
+[[mirror]]
+from = "door"
+to = "buzzer"
+invert = true
+
+[[heartbeat]]
+led = "light"
+pattern = "slow"
+
+[[heartbeat]]
+led = "pwm"
+pattern = "255:10ms,off:20ms"
+"#;
+    let cfg = AgentConfig::parse("a.toml", text).unwrap();
+    assert_eq!(cfg.log_level, LogLevel::Debug);
+    assert_eq!(cfg.via, Interface::Chardev);
+    assert_eq!(cfg.events, Interface::Chardev);
+    assert_eq!(cfg.retry_max, Duration::from_secs(2));
+    let plan = cfg.bind(&board()).unwrap();
+    assert_eq!(
+        plan.initial,
+        vec![
+            ("status".into(), 0),
+            ("pwm".into(), 128),
+            ("relay".into(), 1)
+        ]
+    );
+    assert_eq!(plan.mirrors.len(), 2);
+    let m = &plan.mirrors[1];
+    assert_eq!(
+        (m.from.as_str(), m.to.as_str(), m.invert),
+        ("door", "buzzer", true)
+    );
+    assert_eq!((m.target_value(1), m.target_value(0)), (0, 1));
+    assert_eq!(plan.mirrors[0].target_value(1), 1);
+    assert_eq!(plan.heartbeats[0].line, "status");
+    assert_eq!(
+        plan.heartbeats[1].steps,
+        vec![
+            (255, Duration::from_millis(10)),
+            (0, Duration::from_millis(20))
+        ]
+    );
+}
+
+#[test]
+fn empty_config_and_defaults() {
+    let cfg = AgentConfig::parse("a.toml", "").unwrap();
+    assert_eq!(cfg.via, Interface::Ioctl);
+    assert_eq!(cfg.events, Interface::Chardev);
+    assert_eq!(cfg.log_level, LogLevel::Info);
+    assert_eq!(cfg.retry_max, DEFAULT_RETRY_MAX);
+    assert_eq!(cfg.bind(&board()).unwrap(), Plan::default());
+    let cfg = AgentConfig::parse("a.toml", "[[heartbeat]]\nled = \"status\"\n").unwrap();
+    assert_eq!(cfg.heartbeats[0].pattern.to_string(), DEFAULT_HEARTBEAT);
+}
+
+fn repo_file(rel: &str) -> (String, String) {
+    let path = format!("{}/../../../{rel}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    (path, text)
+}
+
+/// The file the Yocto image installs as /etc/kbridge/agent.toml.
+#[test]
+fn shipped_agent_toml_is_valid() {
+    let (path, text) = repo_file("meta-kbridge/recipes-kbridge/kbridge/files/agent.toml");
+    let cfg = AgentConfig::parse(&path, &text).unwrap_or_else(|e| panic!("{e:?}"));
+    cfg.bind(&board()).unwrap_or_else(|e| panic!("{e:?}"));
+}
+
+/// The unit's command line is the one this command accepts.
+#[test]
+fn shipped_unit_runs_this_command() {
+    use clap::Parser;
+    let (_, unit) = repo_file("meta-kbridge/recipes-kbridge/kbridge/files/kbridge.service");
+    let exec = unit
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStart="))
+        .expect("ExecStart");
+    assert_eq!(
+        exec,
+        "/usr/bin/kbridge agent --config /etc/kbridge/agent.toml"
+    );
+    let cli = crate::cli::Cli::try_parse_from(exec.split_whitespace()).unwrap();
+    match cli.command {
+        crate::cli::Command::Agent(a) => {
+            assert_eq!(a.config, std::path::Path::new("/etc/kbridge/agent.toml"));
+            assert!(!a.check);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Every ```toml block of docs/agent.md is a valid configuration for the emulated board.
+#[test]
+fn documented_examples_are_valid() {
+    let (path, doc) = repo_file("docs/agent.md");
+    let mut blocks = 0;
+    let mut rest = doc.as_str();
+    while let Some(start) = rest.find("```toml\n") {
+        let body = &rest[start + 8..];
+        let end = body.find("```").expect("closed block");
+        let text = &body[..end];
+        let cfg = AgentConfig::parse(&path, text).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+        cfg.bind(&board())
+            .unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+        blocks += 1;
+        rest = &body[end..];
+    }
+    assert!(blocks >= 1, "no ```toml block in {path}");
+}
