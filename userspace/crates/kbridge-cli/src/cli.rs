@@ -131,8 +131,9 @@ Examples:
         names: Vec<String>,
     },
 
-    /// Print changes as they happen, one line (or JSON object) each; lost events are
-    /// reported as gaps [default --via: chardev]
+    /// Print changes as they happen, with gaps
+    ///
+    /// One line (or JSON object) per event [default --via: chardev].
     #[command(visible_alias = "events")]
     #[command(after_help = "\
 Examples:
@@ -141,8 +142,10 @@ Examples:
   kbridge watch --count 1 --timeout 5s")]
     Watch(crate::watch::WatchArgs),
 
-    /// Blink a line: a square wave (--period) or a pattern, COUNT times or until Ctrl-C,
-    /// then restore it (or --final on|off)
+    /// Blink a line (--period or --pattern), then restore it
+    ///
+    /// A square wave (--period) or a pattern, COUNT times or until Ctrl-C, then the line gets
+    /// its value from before (or --final on|off).
     #[command(after_help = "\
 Examples:
   kbridge blink status --period 500ms --count 10
@@ -150,8 +153,10 @@ Examples:
   kbridge blink relay --period 1s --final off --via sysfs")]
     Blink(crate::blink::BlinkArgs),
 
-    /// Run the agent daemon: initial line states, aliases, mirror and heartbeat rules
-    /// (SIGHUP reloads, SIGTERM stops)
+    /// Run the agent daemon (see docs/agent.md)
+    ///
+    /// Initial line states, aliases, mirror and heartbeat rules; SIGHUP reloads, SIGTERM
+    /// stops.
     #[command(after_help = "\
 Examples:
   kbridge agent --config /etc/kbridge/agent.toml
