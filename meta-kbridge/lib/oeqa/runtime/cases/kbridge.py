@@ -185,10 +185,17 @@ class KbridgeTest(OERuntimeTestCase):
 
     @OETestDepends(['kbridge.KbridgeTest.test_agent_started_by_udev'])
     def test_reload_restarts_agent(self):
-        self.run_ok('rmmod kbridge')
+        # The running agent holds /dev/kbridge open, and an open file pins the
+        # module (rmmod says EBUSY). Unbind the board first: /dev/kbridge
+        # goes, BindsTo= stops the agent, and then the module can go.
+        drv = '/sys/bus/platform/drivers/kbridge'
+        dev = self.run_ok('for d in %s/*; do [ -e "$d/of_node" ] && basename "$d"; done; true' % drv).strip()
+        self.assertTrue(dev, msg='no device bound to kbridge')
+        self.run_ok('echo %s > %s/unbind' % (dev, drv))
         time.sleep(1)
         status, _ = self.target.run('systemctl is-active %s' % SERVICE)
         self.assertNotEqual(status, 0, msg='the agent kept running without /dev/kbridge')
+        self.run_ok('rmmod kbridge')
         self.run_ok('modprobe kbridge')
         for _ in range(20):
             if self.target.run('systemctl is-active %s' % SERVICE)[0] == 0:
