@@ -111,7 +111,7 @@ start_watch b2 status
 out=$(kbridge blink status --pattern "off:10ms,on:10ms,off:10ms" --count 3 --json)
 sleep 0.2
 kill -INT $WP; wait_exit $WP
-expect_eq blink-json "$out" '{"via":"ioctl","line":"status","pattern":"off:10ms,on:10ms,off:10ms","cycles":3,"steps":9,"interrupted":false,"final_value":1}'
+expect_eq blink-json "$out" '{"schema":"kbridge/1","via":"ioctl","line":"status","pattern":"off:10ms,on:10ms,off:10ms","cycles":3,"steps":9,"interrupted":false,"final_value":1}'
 # off,on,off x3 from 1: 1>0 0>1 1>0 (x3, the 2nd and 3rd start at 0: off is no change) + final 0>1
 expect_eq blink-pattern-changes "$(wc -l < $T/b2.out)" 8
 expect_eq blink-pattern-restored "$(led green:status)" 1
