@@ -5,6 +5,7 @@
 //! `KTEST_FILE` environment variable). Exit status: 0 if no case failed, 1 otherwise, 2 on
 //! usage errors.
 
+mod netlink;
 mod report;
 
 use report::Report;
@@ -13,7 +14,18 @@ use report::Report;
 type Area = (&'static str, &'static str, fn(&mut Report));
 
 /// Every area. Add one by writing `src/<area>.rs` with `pub(crate) fn run(r: &mut Report)`.
-const AREAS: &[Area] = &[];
+const AREAS: &[Area] = &[
+    (
+        "netlink",
+        "malformed and refused generic netlink requests leave the state alone",
+        netlink::run,
+    ),
+    (
+        "netlink-unprivileged",
+        "(run by `netlink` as uid 1000) reads work, changes get EPERM",
+        netlink::unprivileged,
+    ),
+];
 
 fn usage() -> ! {
     eprintln!("usage: kbridge-test AREA\nareas:");

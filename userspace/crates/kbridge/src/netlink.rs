@@ -5,8 +5,9 @@
 //! message. `board-get` and `line-get` read; `line-get` as a dump lists every line;
 //! `line-set` and `line-toggle` change several lines atomically (they need `CAP_NET_ADMIN`).
 //! Events come from the family's `events` multicast group ([`NetlinkEvents`]); every event
-//! carries the board's global sequence number, so a gap in it (or the socket overrunning,
-//! `ENOBUFS`) is reported as [`Event::dropped`].
+//! carries the board's global sequence number, so events lost on the way (the socket
+//! overrunning with `ENOBUFS`, or the kernel unable to build a message) show as a gap in it,
+//! reported exactly in the next event's [`Event::dropped`].
 //!
 //! [`Client`] is the raw layer (any command, any attributes); `kbridge-test` uses it to send
 //! the malformed requests the backend never makes.
@@ -687,8 +688,6 @@ pub struct NetlinkEvents {
     family: u16,
     /// Sequence number of the last event delivered (or the board's at subscription).
     last_seq: u64,
-    /// The socket overran (`ENOBUFS`) since the last delivered event.
-    overrun: bool,
     pending: std::collections::VecDeque<Event>,
 }
 
@@ -717,7 +716,6 @@ impl NetlinkEvents {
             sock,
             family: client.family_id(),
             last_seq,
-            overrun: false,
             pending: std::collections::VecDeque::new(),
         })
     }
@@ -751,10 +749,10 @@ impl NetlinkEvents {
     fn read(&mut self) -> Result<()> {
         let (iter, _) = match self.sock.recv::<u16, Genlmsghdr<u8, u16>>() {
             Ok(x) => x,
-            Err(e) if raw_os_errno(&e) == Some(ENOBUFS) => {
-                self.overrun = true;
-                return Ok(());
-            }
+            // The socket overran: the kernel dropped the events that did not fit. What is
+            // still queued comes next; the first event after the lost ones shows them as a
+            // gap in seq, counted exactly in its `dropped`.
+            Err(e) if raw_os_errno(&e) == Some(ENOBUFS) => return Ok(()),
             Err(e) => return Err(socket_error("read events", e)),
         };
         let mut events = Vec::new();
@@ -778,11 +776,10 @@ impl NetlinkEvents {
 
     fn accept(&mut self, r: &Reply) -> Result<()> {
         let seq = r.need("a sequence number", r.u64(event::SEQ))?;
-        let Some(dropped) = dropped_before(self.last_seq, seq, self.overrun) else {
+        let Some(dropped) = dropped_before(self.last_seq, seq) else {
             // Made before the subscription took effect.
             return Ok(());
         };
-        self.overrun = false;
         self.last_seq = seq;
         self.pending.push_back(Event {
             seq,
@@ -892,12 +889,10 @@ mod tests {
         r.attrs.retain(|(t, _)| *t != event::SOURCE);
         assert_eq!(r.u8(event::SOURCE), None);
 
-        assert_eq!(dropped_before(5, 6, false), Some(0));
-        assert_eq!(dropped_before(5, 9, false), Some(3));
-        assert_eq!(dropped_before(5, 6, true), Some(1));
-        assert_eq!(dropped_before(5, 9, true), Some(3));
-        assert_eq!(dropped_before(5, 5, false), None);
-        assert_eq!(dropped_before(5, 2, true), None);
-        assert_eq!(dropped_before(0, u64::MAX, false), Some(u32::MAX));
+        assert_eq!(dropped_before(5, 6), Some(0));
+        assert_eq!(dropped_before(5, 9), Some(3));
+        assert_eq!(dropped_before(5, 5), None);
+        assert_eq!(dropped_before(5, 2), None);
+        assert_eq!(dropped_before(0, u64::MAX), Some(u32::MAX));
     }
 }
