@@ -796,14 +796,11 @@ impl NetlinkEvents {
 }
 
 /// Events lost before the one with `seq`, the previous one delivered having `last`; `None`
-/// for an event that is not newer. An overrun socket lost at least one.
-fn dropped_before(last: u64, seq: u64, overrun: bool) -> Option<u32> {
+/// for an event that is not newer. Every change has its own seq, so this is exact, whether
+/// the events were lost to a socket overrun or to the kernel failing to build them.
+fn dropped_before(last: u64, seq: u64) -> Option<u32> {
     let gap = seq.checked_sub(last)?.checked_sub(1)?;
-    Some(
-        u32::try_from(gap)
-            .unwrap_or(u32::MAX)
-            .max(u32::from(overrun)),
-    )
+    Some(u32::try_from(gap).unwrap_or(u32::MAX))
 }
 
 impl EventSource for NetlinkEvents {
