@@ -120,6 +120,7 @@ pub(crate) enum Iface {
     Chardev = 2,
     Ioctl = 3,
     Mmap = 4,
+    Netlink = 5,
 }
 
 /// Events kept for readers; a reader more than this far behind loses the oldest.
@@ -520,6 +521,7 @@ impl Board {
         if let Some(d) = st.notify.get(i) {
             d.notify();
         }
+        crate::netlink::notify(self, &rec);
     }
 
     /// The newest sequence number, without the lock.

@@ -7,6 +7,9 @@
 //!
 //! - [`board`]: the board model, its one lock and event ring (safe code).
 //! - [`ioctl`]: the ioctl commands (safe code over [`uaccess`]).
+//! - [`netlink`]: the generic netlink family `kbridge` (safe code over
+//!   [`genl`], which owns the family registration; glue in `kbridge_genl.c`,
+//!   policies and ops generated from docs/netlink/kbridge.yaml).
 //! - Interfaces, each a thin wrapper that owns its registration and turns C
 //!   callbacks into safe calls: [`procfs`], [`sysfs`], [`chardev`] (read,
 //!   write, poll, ioctl, mmap), [`shmem`] (the shared page), [`irq`].
@@ -29,11 +32,15 @@ mod board;
 mod chardev;
 mod dt;
 mod ffi;
+mod ffi_genl;
+mod ffi_rcu;
+mod genl;
 mod gpio;
 mod ioctl;
 mod irq;
 mod led;
 mod ledpoll;
+mod netlink;
 mod platform;
 mod procfs;
 mod shmem;
@@ -47,15 +54,20 @@ module! {
     license: "GPL",
 }
 
+// Fields drop in order: the driver (unbinding the board) before the family.
 struct Kbridge {
     _driver: platform::Registration,
+    _genl: genl::Registration,
 }
 
 impl kernel::Module for Kbridge {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         pr_info!("loaded (ABI {})\n", abi::ABI_VERSION);
+        // The family first: the board's events are multicast through it.
+        let genl = genl::Registration::new()?;
         Ok(Kbridge {
             _driver: platform::Registration::new()?,
+            _genl: genl,
         })
     }
 }

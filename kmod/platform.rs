@@ -23,7 +23,7 @@ use kernel::str::CString;
 use kernel::sync::Arc;
 
 use crate::board::Board;
-use crate::{chardev, ffi, irq, ledpoll, procfs, sysfs};
+use crate::{chardev, ffi, ffi_rcu, irq, ledpoll, procfs, sysfs};
 
 /// The `struct device` of a platform device while it is bound to kbridge.
 ///
@@ -82,19 +82,29 @@ impl Drop for Registration {
 ///
 /// Set in probe before any of those callbacks is registered and cleared in
 /// remove after all of them are unregistered (each unregistration waits for
-/// running callbacks), so a callback that sees it non-null can use it.
+/// running callbacks). Generic netlink handlers run independently of the
+/// board's registrations, so [`current`] reads it under `rcu_read_lock()` and
+/// remove releases the reference only after clearing it and waiting for an
+/// RCU grace period: a reader that saw the pointer still holds a live board.
 static CURRENT: AtomicPtr<Board> = AtomicPtr::new(core::ptr::null_mut());
 
 /// A new reference to the bound board, if any.
 pub(crate) fn current() -> Option<Arc<Board>> {
+    // SAFETY: paired with the unlock below; nothing in between sleeps.
+    unsafe { ffi_rcu::kbridge_rcu_read_lock() };
     let p = CURRENT.load(Ordering::Acquire);
-    if p.is_null() {
-        return None;
-    }
-    // SAFETY: non-null means CURRENT owns a reference (see CURRENT), alive
-    // until remove clears it, which can't happen during a callback.
-    let held = ManuallyDrop::new(unsafe { Arc::from_raw(p) });
-    Some((*held).clone())
+    let board = if p.is_null() {
+        None
+    } else {
+        // SAFETY: non-null means CURRENT owns a reference (see CURRENT), which
+        // `Published::drop` releases only after clearing CURRENT and waiting
+        // for readers like this one (RCU grace period).
+        let held = ManuallyDrop::new(unsafe { Arc::from_raw(p) });
+        Some((*held).clone())
+    };
+    // SAFETY: the read-side section opened above.
+    unsafe { ffi_rcu::kbridge_rcu_read_unlock() };
+    board
 }
 
 /// Whether a board is bound or being probed: kbridge drives one board.
@@ -153,7 +163,9 @@ impl Published {
 impl Drop for Published {
     fn drop(&mut self) {
         CURRENT.store(core::ptr::null_mut(), Ordering::Release);
-        // SAFETY: the reference taken in `new`.
+        // SAFETY: waits for every `current()` that may have seen the pointer.
+        unsafe { ffi_rcu::kbridge_rcu_synchronize() };
+        // SAFETY: the reference taken in `new`; no reader can reach it now.
         drop(unsafe { Arc::from_raw(self.0) });
     }
 }

@@ -72,7 +72,7 @@ for want in '"loaded":true' '"tool_abi":1' '"module_abi":1' '"abi_match":true' \
             '"board":"qemu-virt"' '"num_lines":6' '"ok":true'; do
     has "status-json-$want" "$status" "$want"
 done
-for i in procfs sysfs chardev ioctl mmap; do
+for i in procfs sysfs chardev ioctl mmap netlink; do
     has "status-$i-healthy" "$status" "{\"name\":\"$i\",\"available\":true,\"healthy\":true"
 done
 check status-text-interfaces sh -c 'kbridge status | grep -q "^ioctl *ok "'
@@ -83,7 +83,7 @@ before=$(snapshot); hw_before="$(sim_val 0)$(sim_val 1)$(led green:status)$(led 
 out=$(kbridge selftest 2>&1); rc=$?
 echo "$out" | sed 's/^/SELFTEST: /'
 expect_eq selftest-exit "$rc" 0
-has selftest-all-pass "$out" '^12 checks: 12 passed, 0 failed; values restored$'
+has selftest-all-pass "$out" '^16 checks: 16 passed, 0 failed; values restored$'
 expect_eq selftest-restored "$(snapshot)" "$before"
 expect_eq selftest-restored-hw "$(sim_val 0)$(sim_val 1)$(led green:status)$(led red:fault)" "$hw_before"
 check selftest-json sh -c 'kbridge selftest --line relay --json | grep -q "\"failed\":0,\"restored\":true,\"ok\":true"'
@@ -99,11 +99,12 @@ expect_eq bench-restored "$(snapshot)" "$before"
 grep -o '"via":"[a-z-]*","op":"[a-z]*","n":[0-9]*,"min_ns":[0-9]*,"p50_ns":[0-9]*,"p99_ns":[0-9]*,"max_ns":[0-9]*' /tmp/bench.json \
     | sed 's/"via":"\([^"]*\)","op":"\([^"]*\)","n":\([0-9]*\),"min_ns":\([0-9]*\),"p50_ns":\([0-9]*\),"p99_ns":\([0-9]*\),"max_ns":\([0-9]*\)/\1 \2 \3 \4 \5 \6 \7/' \
     >/tmp/bench.rows
-expect_eq bench-rows "$(wc -l </tmp/bench.rows | tr -d ' ')" 10
+expect_eq bench-rows "$(wc -l </tmp/bench.rows | tr -d ' ')" 13
 bad=$(awk '!($3 == 50 && $4 > 0 && $4 <= $5 && $5 <= $6 && $6 <= $7) {print}' /tmp/bench.rows)
 expect_eq bench-sane "$bad" ""
 for row in "procfs get" "sysfs get" "sysfs set" "sysfs event" "chardev set" "chardev event" \
-           "ioctl get" "ioctl set" "ioctl event" "mmap get"; do
+           "ioctl get" "ioctl set" "ioctl event" "mmap get" \
+           "netlink get" "netlink set" "netlink event"; do
     v=${row% *}; op=${row#* }
     check "bench-has-$v-$op" grep -q "^$v $op " /tmp/bench.rows
 done

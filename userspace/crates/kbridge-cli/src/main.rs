@@ -64,6 +64,12 @@ impl Failure {
             Failure::Kbridge(e) => match e {
                 Error::UnknownLine { .. } | Error::InvalidName { .. } => exit::NOT_FOUND,
                 Error::PermissionDenied { .. } => exit::PERMISSION,
+                // A refusal that arrives as an errno (netlink's GENL_ADMIN_PERM: EPERM).
+                Error::Netlink { source, .. }
+                    if matches!(source.kind(), std::io::ErrorKind::PermissionDenied) =>
+                {
+                    exit::PERMISSION
+                }
                 Error::NotLoaded { .. } => exit::NOT_LOADED,
                 Error::Unsupported { .. } | Error::DuplicateLine { .. } => exit::USAGE,
                 _ => exit::OTHER,

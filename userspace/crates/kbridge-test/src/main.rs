@@ -12,6 +12,7 @@
 mod hal;
 mod ioctl;
 mod mmap;
+mod netlink;
 mod raw;
 mod report;
 mod run_as;
@@ -37,6 +38,16 @@ const AREAS: &[Area] = &[
         "mmap",
         "forbidden mappings and the page contents",
         mmap::run,
+    ),
+    (
+        "netlink",
+        "malformed and refused generic netlink requests leave the state alone",
+        netlink::run,
+    ),
+    (
+        "netlink-unprivileged",
+        "(run by `netlink` as uid 1000) reads work, changes get EPERM",
+        netlink::unprivileged,
     ),
 ];
 

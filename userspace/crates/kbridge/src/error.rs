@@ -112,6 +112,18 @@ pub enum Error {
         source: io::Error,
     },
 
+    /// The kernel refused a generic netlink request: errno and, when the kernel gave one, its
+    /// extended-ack message.
+    #[error("{op} via netlink failed: {source}{}", message.as_deref().map_or_else(String::new, |m| format!(" ({m})")))]
+    Netlink {
+        /// What was being done.
+        op: &'static str,
+        /// The errno.
+        source: io::Error,
+        /// The kernel's extended-ack message.
+        message: Option<String>,
+    },
+
     /// The kernel sent something that does not follow the ABI.
     #[error("unexpected data via {via}: {detail}")]
     Protocol {
@@ -137,7 +149,7 @@ impl Error {
     /// The errno behind the error, if a system call failed.
     pub fn errno(&self) -> Option<i32> {
         match self {
-            Error::Os { source, .. } => source.raw_os_error(),
+            Error::Os { source, .. } | Error::Netlink { source, .. } => source.raw_os_error(),
             Error::NotLoaded { .. } => Some(libc_errno::ENOENT),
             _ => None,
         }
@@ -152,6 +164,7 @@ impl Error {
             | Error::AbiMismatch { via, .. }
             | Error::Os { via, .. }
             | Error::Protocol { via, .. } => Some(*via),
+            Error::Netlink { .. } => Some(Interface::Netlink),
             _ => None,
         }
     }
@@ -244,5 +257,15 @@ mod tests {
         assert_eq!(e.errno(), Some(22));
         assert_eq!(e.via(), Some(Interface::Ioctl));
         assert!(e.to_string().starts_with("set via ioctl failed: "));
+        let e = Error::Netlink {
+            op: "request",
+            source: io::Error::from_raw_os_error(34),
+            message: Some("value above the line's max-value".into()),
+        };
+        assert_eq!(e.errno(), Some(34));
+        assert_eq!(e.via(), Some(Interface::Netlink));
+        assert!(e
+            .to_string()
+            .ends_with("(value above the line's max-value)"));
     }
 }

@@ -16,7 +16,7 @@ pub enum Interface {
     Ioctl,
     /// `/dev/kbridge` shared state page (read-only).
     Mmap,
-    /// Generic netlink family `kbridge` (not implemented yet).
+    /// Generic netlink family `kbridge`: commands, dumps and the `events` multicast group.
     Netlink,
     /// BPF maps pinned under `/sys/fs/bpf/kbridge` (not implemented yet).
     Bpf,
@@ -67,7 +67,8 @@ impl Interface {
             Interface::Sysfs => (true, true, false, false),
             Interface::Chardev => (false, true, true, true),
             Interface::Ioctl => (true, true, true, false),
-            Interface::Netlink | Interface::Bpf => (false, false, false, false),
+            Interface::Netlink => (true, true, true, true),
+            Interface::Bpf => (false, false, false, false),
         };
         Capabilities {
             read,
@@ -79,7 +80,7 @@ impl Interface {
 
     /// Whether a backend for the interface exists yet.
     pub const fn is_implemented(self) -> bool {
-        !matches!(self, Interface::Netlink | Interface::Bpf)
+        !matches!(self, Interface::Bpf)
     }
 }
 
@@ -129,6 +130,16 @@ mod tests {
         assert!(Interface::Ioctl.capabilities().atomic_write);
         assert!(!Interface::Sysfs.capabilities().atomic_write);
         assert!(Interface::Chardev.capabilities().events);
-        assert!(!Interface::Netlink.is_implemented());
+        assert!(Interface::Netlink.is_implemented());
+        assert_eq!(
+            Interface::Netlink.capabilities(),
+            Capabilities {
+                read: true,
+                write: true,
+                atomic_write: true,
+                events: true
+            }
+        );
+        assert!(!Interface::Bpf.is_implemented());
     }
 }

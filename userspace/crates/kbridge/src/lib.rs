@@ -2,7 +2,7 @@
 //!
 //! The kernel module exposes the same state (LEDs and GPIO lines of one board) through
 //! procfs, sysfs, a character device (text writes, event reads, poll), ioctl, a shared mmap
-//! page, generic netlink and BPF maps. Each file-based interface has a backend here
+//! page, generic netlink and BPF maps. Each interface but BPF has a backend here
 //! implementing [`Backend`]; [`open`] picks one by [`Interface`]. The API takes line *names*:
 //! indices are an ABI detail.
 //!
@@ -18,7 +18,8 @@
 //! ```
 //!
 //! The byte-level ABI lives in [`kbridge_abi`], shared with the kernel module. All `unsafe`
-//! code (the ioctl calls and the shared page reads) is in one private module.
+//! code (the ioctl calls, the shared page reads, borrowing a socket's fd) is in one private
+//! module.
 //!
 //! Cargo feature `tokio` (off by default) adds [`AsyncEventStream`]: the event stream as an
 //! async `Stream` on a tokio runtime, driven by the runtime's reactor (no thread per stream).
@@ -37,6 +38,7 @@ mod events;
 mod interface;
 pub mod ioctl;
 pub mod mmap;
+pub mod netlink;
 pub mod procfs;
 mod suggest;
 #[allow(unsafe_code)]
@@ -55,6 +57,7 @@ pub use interface::{Capabilities, Interface, UnknownInterface};
 pub use ioctl::IoctlBackend;
 pub use kbridge_abi::ABI_VERSION;
 pub use mmap::MmapBackend;
+pub use netlink::{NetlinkBackend, NetlinkEvents};
 pub use procfs::ProcfsBackend;
 pub use sysfs::SysfsBackend;
 pub use types::{BoardInfo, Event, LineInfo, LineKind, Source};
@@ -62,7 +65,8 @@ pub use types::{BoardInfo, Event, LineInfo, LineKind, Source};
 /// Opens the backend for `via`.
 ///
 /// Fails with [`Error::NotLoaded`] when the interface's entry point is missing and
-/// [`Error::Unsupported`] for interfaces without a backend yet (netlink, bpf).
+/// [`Error::Unsupported`] for interfaces without a backend yet (bpf). The netlink backend
+/// ignores `config`'s root: a socket has no path.
 pub fn open(via: Interface, config: &Config) -> Result<Box<dyn Backend>> {
     Ok(match via {
         Interface::Procfs => Box::new(ProcfsBackend::open(config)?),
@@ -70,7 +74,8 @@ pub fn open(via: Interface, config: &Config) -> Result<Box<dyn Backend>> {
         Interface::Chardev => Box::new(ChardevBackend::open(config)?),
         Interface::Ioctl => Box::new(IoctlBackend::open(config)?),
         Interface::Mmap => Box::new(MmapBackend::open(config)?),
-        Interface::Netlink | Interface::Bpf => {
+        Interface::Netlink => Box::new(NetlinkBackend::open()?),
+        Interface::Bpf => {
             return Err(Error::Unsupported {
                 via,
                 op: "open",

@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Generic netlink: the `kbridge` family's registration, its requests and
+//! messages, and the `extern "C"` handlers the generated ops call.
+//!
+//! C header: [include/net/genetlink.h](srctree/include/net/genetlink.h)
+//!
+//! No kernel version kbridge supports has a Rust genetlink abstraction for
+//! commands, and 6.12's bindings have no `genl_*`. The family, its attribute
+//! policies and split ops are generated from `docs/netlink/kbridge.yaml` by the
+//! kernel's YNL generator (`kbridge-nl-gen.c`); the glue (`kbridge_genl.c`)
+//! forwards each op to a `kbridge_rust_nl_*` handler below, which wraps the raw
+//! pointers in [`Request`], [`Msg`] or [`Dump`] and calls the safe code in
+//! [`crate::netlink`]. Errors become negative errnos here and nowhere else.
+
+use core::ffi::{c_int, c_long, c_void, CStr};
+use core::ptr::NonNull;
+use kernel::prelude::*;
+
+use crate::ffi_genl as ffi;
+
+/// `EMSGSIZE`: the message is full (not among the `kernel` crate's codes).
+pub(crate) fn emsgsize() -> Error {
+    Error::from_errno(-(kernel::bindings::EMSGSIZE as c_int))
+}
+
+/// The registered family; dropping it unregisters (which waits for running
+/// handlers; a dump in progress holds a reference on the module).
+pub(crate) struct Registration(());
+
+impl Registration {
+    pub(crate) fn new() -> Result<Self> {
+        // SAFETY: the generated family is static and not registered yet (one
+        // Registration per module instance, made once in init).
+        kernel::error::to_result(unsafe { ffi::kbridge_genl_register() })?;
+        Ok(Registration(()))
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        // SAFETY: registered in `new`.
+        unsafe { ffi::kbridge_genl_unregister() };
+    }
+}
+
+/// A doit request whose attributes the kernel has validated against the op's
+/// policy (strict validation: known attributes only, right types, lengths
+/// and ranges, nested attributes flagged and validated too).
+///
+/// # Invariants
+///
+/// `info` is the `genl_info` of the running doit handler and `payload` its
+/// attribute stream; both live for `'a` (the handler's duration).
+pub(crate) struct Request<'a> {
+    info: NonNull<ffi::genl_info>,
+    payload: &'a [u8],
+}
+
+impl<'a> Request<'a> {
+    /// # Safety
+    ///
+    /// `info` must be the `genl_info` of a doit handler that runs for `'a`.
+    unsafe fn from_raw(info: *mut ffi::genl_info) -> Option<Self> {
+        let info = NonNull::new(info)?;
+        let mut len = 0;
+        // SAFETY: `info` is a live genl_info (function contract).
+        let data = unsafe { ffi::kbridge_genl_payload(info.as_ptr(), &mut len) };
+        let payload = if data.is_null() || len == 0 {
+            &[][..]
+        } else {
+            // SAFETY: the glue returns the request's attribute stream, `len`
+            // bytes inside the request skb, which outlives the handler.
+            unsafe { core::slice::from_raw_parts(data.cast::<u8>(), len as usize) }
+        };
+        // INVARIANT: see the function contract.
+        Some(Request { info, payload })
+    }
+
+    /// The request's attributes (header + payload, as on the wire).
+    pub(crate) fn payload(&self) -> &'a [u8] {
+        self.payload
+    }
+
+    /// Sets the extended ack message, pointing at `at` when given. `at` must
+    /// start at an attribute header inside [`Request::payload`].
+    pub(crate) fn error(&self, at: Option<&'a [u8]>, msg: &'static CStr) {
+        let nla = at.map_or(core::ptr::null(), |a| a.as_ptr().cast::<c_void>());
+        // SAFETY: `info` is live (invariant); `msg` is static as extack needs;
+        // `nla` is null or inside this request's message.
+        unsafe { ffi::kbridge_genl_set_err(self.info.as_ptr(), nla, msg.as_ptr()) };
+    }
+
+    /// Reports attribute `ty` missing, in the nest starting at `nest` (None:
+    /// at the top level).
+    pub(crate) fn missing(&self, nest: Option<&'a [u8]>, ty: u16, msg: &'static CStr) {
+        let nest = nest.map_or(core::ptr::null(), |a| a.as_ptr().cast::<c_void>());
+        // SAFETY: as for `error`.
+        unsafe { ffi::kbridge_genl_set_missing(self.info.as_ptr(), nest, ty.into(), msg.as_ptr()) };
+    }
+
+    /// Builds a reply with `fill` and sends it.
+    pub(crate) fn reply(&self, cmd: u8, fill: impl FnOnce(&mut Writer) -> Result) -> Result {
+        let msg = Msg::new()?;
+        // SAFETY: `msg.skb` is a fresh skb we own; `info` is live (invariant).
+        let hdr = unsafe {
+            ffi::kbridge_genl_start_reply(msg.skb.as_ptr(), self.info.as_ptr(), cmd.into())
+        };
+        let mut msg = msg.started(hdr)?;
+        fill(&mut msg.w)?;
+        let skb = msg.finish();
+        // SAFETY: `skb` is a finished message we own; genlmsg_reply consumes it.
+        kernel::error::to_result(unsafe { ffi::kbridge_genl_reply(skb, self.info.as_ptr()) })
+    }
+}
+
+/// Writes attributes into a message being built.
+///
+/// # Invariants
+///
+/// `skb` is a live skb with a started genetlink header, owned or borrowed by
+/// whoever holds the writer.
+pub(crate) struct Writer {
+    skb: NonNull<ffi::sk_buff>,
+}
+
+impl Writer {
+    fn put(&mut self, ty: u16, data: &[u8]) -> Result {
+        let len = u32::try_from(data.len()).map_err(|_| emsgsize())?;
+        // SAFETY: `skb` is live (invariant); `data` is valid for `len` bytes.
+        let r = unsafe {
+            ffi::kbridge_genl_put(self.skb.as_ptr(), ty.into(), len, data.as_ptr().cast())
+        };
+        if r == 0 {
+            Ok(())
+        } else {
+            Err(emsgsize())
+        }
+    }
+
+    pub(crate) fn put_u8(&mut self, ty: u16, v: u8) -> Result {
+        self.put(ty, &[v])
+    }
+
+    pub(crate) fn put_u32(&mut self, ty: u16, v: u32) -> Result {
+        self.put(ty, &v.to_ne_bytes())
+    }
+
+    /// A u64 attribute, aligned with a `pad` attribute where the CPU needs it.
+    pub(crate) fn put_u64(&mut self, ty: u16, v: u64, pad: u16) -> Result {
+        // SAFETY: `skb` is live (invariant).
+        let r = unsafe { ffi::kbridge_genl_put_u64(self.skb.as_ptr(), ty.into(), v, pad.into()) };
+        if r == 0 {
+            Ok(())
+        } else {
+            Err(emsgsize())
+        }
+    }
+
+    /// A NUL-terminated string attribute (names are at most
+    /// `abi::NAME_MAX_LEN` bytes).
+    pub(crate) fn put_str(&mut self, ty: u16, s: &[u8]) -> Result {
+        let mut buf = [0u8; crate::abi::NAME_LEN + 1];
+        buf.get_mut(..s.len()).ok_or(EINVAL)?.copy_from_slice(s);
+        self.put(ty, buf.get(..s.len() + 1).ok_or(EINVAL)?)
+    }
+}
+
+/// A message we own: freed on drop unless sent.
+pub(crate) struct Msg {
+    skb: NonNull<ffi::sk_buff>,
+}
+
+/// A [`Msg`] whose genetlink header is in place.
+pub(crate) struct Started {
+    w: Writer,
+    hdr: NonNull<c_void>,
+}
+
+impl Msg {
+    fn new() -> Result<Self> {
+        // SAFETY: allocates a new skb (GFP_KERNEL: handlers and the event hook
+        // run in process context).
+        let skb = unsafe { ffi::kbridge_genl_new() };
+        Ok(Msg {
+            skb: NonNull::new(skb).ok_or(ENOMEM)?,
+        })
+    }
+
+    fn started(self, hdr: *mut c_void) -> Result<Started> {
+        let hdr = NonNull::new(hdr).ok_or_else(emsgsize)?;
+        let skb = self.skb;
+        core::mem::forget(self);
+        // INVARIANT: the header was just put into `skb`, which `Started` owns.
+        Ok(Started {
+            w: Writer { skb },
+            hdr,
+        })
+    }
+
+    /// Builds an event with `fill` and multicasts it to the `events` group.
+    /// Does nothing (and allocates nothing) when nobody listens.
+    pub(crate) fn multicast_event(cmd: u8, fill: impl FnOnce(&mut Writer) -> Result) -> Result {
+        // SAFETY: reads the family's static group state.
+        if !unsafe { ffi::kbridge_genl_has_listeners() } {
+            return Ok(());
+        }
+        let msg = Msg::new()?;
+        // SAFETY: `msg.skb` is a fresh skb we own.
+        let hdr = unsafe { ffi::kbridge_genl_start_event(msg.skb.as_ptr(), cmd.into()) };
+        let mut msg = msg.started(hdr)?;
+        fill(&mut msg.w)?;
+        let skb = msg.finish();
+        // SAFETY: `skb` is a finished message we own; multicast consumes it.
+        let r = unsafe { ffi::kbridge_genl_multicast(skb) };
+        // -ESRCH: the last listener left meanwhile.
+        if r == 0 || r == ESRCH.to_errno() {
+            Ok(())
+        } else {
+            kernel::error::to_result(r)
+        }
+    }
+}
+
+impl Drop for Msg {
+    fn drop(&mut self) {
+        // SAFETY: we own `skb` (not sent).
+        unsafe { ffi::kbridge_genl_free(self.skb.as_ptr()) };
+    }
+}
+
+impl Started {
+    /// Ends the message and hands the skb to the caller, who must send it.
+    fn finish(self) -> *mut ffi::sk_buff {
+        let skb = self.w.skb.as_ptr();
+        // SAFETY: `hdr` was put into `skb` (invariant of Writer/Started).
+        unsafe { ffi::kbridge_genl_end(skb, self.hdr.as_ptr()) };
+        core::mem::forget(self);
+        skb
+    }
+}
+
+impl Drop for Started {
+    fn drop(&mut self) {
+        // SAFETY: we own `skb` (not finished).
+        unsafe { ffi::kbridge_genl_free(self.w.skb.as_ptr()) };
+    }
+}
+
+/// One call of a dump: adds messages to `skb` until it is full.
+///
+/// # Invariants
+///
+/// `skb` and `cb` are the dumpit handler's arguments, live for the call.
+pub(crate) struct Dump {
+    skb: NonNull<ffi::sk_buff>,
+    cb: NonNull<ffi::netlink_callback>,
+}
+
+impl Dump {
+    /// `cb->args[i]`: state kept between calls of one dump (0 at the start).
+    pub(crate) fn arg(&self, i: usize) -> c_long {
+        // SAFETY: `cb` is live (invariant); `args` has six entries.
+        let args = unsafe { ffi::kbridge_genl_cb_args(self.cb.as_ptr()) };
+        if i >= 6 || args.is_null() {
+            return 0;
+        }
+        // SAFETY: in bounds (checked above).
+        unsafe { args.add(i).read() }
+    }
+
+    pub(crate) fn set_arg(&mut self, i: usize, v: c_long) {
+        // SAFETY: as in `arg`.
+        let args = unsafe { ffi::kbridge_genl_cb_args(self.cb.as_ptr()) };
+        if i < 6 && !args.is_null() {
+            // SAFETY: in bounds (checked above); the dump owns `cb->args`.
+            unsafe { args.add(i).write(v) };
+        }
+    }
+
+    /// Adds one `NLM_F_MULTI` message filled by `fill`. `Ok(false)`: it did not
+    /// fit (nothing was added; resume with it on the next call).
+    pub(crate) fn add(
+        &mut self,
+        cmd: u8,
+        fill: impl FnOnce(&mut Writer) -> Result,
+    ) -> Result<bool> {
+        // SAFETY: `skb`/`cb` are live (invariant).
+        let hdr = unsafe {
+            ffi::kbridge_genl_start_dump(self.skb.as_ptr(), self.cb.as_ptr(), cmd.into())
+        };
+        if hdr.is_null() {
+            return Ok(false);
+        }
+        let mut w = Writer { skb: self.skb };
+        match fill(&mut w) {
+            Ok(()) => {
+                // SAFETY: `hdr` was just put into `skb`.
+                unsafe { ffi::kbridge_genl_end(self.skb.as_ptr(), hdr) };
+                Ok(true)
+            }
+            Err(e) => {
+                // SAFETY: as above; removes the partial message.
+                unsafe { ffi::kbridge_genl_cancel(self.skb.as_ptr(), hdr) };
+                if e == emsgsize() {
+                    Ok(false)
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
+    /// Bytes in the skb so far (the dumpit return value: 0 ends the dump).
+    pub(crate) fn len(&self) -> u32 {
+        // SAFETY: `skb` is live (invariant).
+        unsafe { ffi::kbridge_genl_len(self.skb.as_ptr()) }
+    }
+}
+
+fn errno(r: Result) -> c_int {
+    match r {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// Runs a doit handler body on a wrapped request.
+///
+/// # Safety
+///
+/// `info` must be the `genl_info` of the running doit handler.
+unsafe fn doit(info: *mut ffi::genl_info, f: impl FnOnce(&Request<'_>) -> Result) -> c_int {
+    // SAFETY: per the function contract.
+    match unsafe { Request::from_raw(info) } {
+        Some(req) => errno(f(&req)),
+        None => EINVAL.to_errno(),
+    }
+}
+
+#[no_mangle]
+unsafe extern "C" fn kbridge_rust_nl_board_get(info: *mut ffi::genl_info) -> c_int {
+    // SAFETY: called by the generated op as its doit handler.
+    unsafe { doit(info, crate::netlink::board_get) }
+}
+
+#[no_mangle]
+unsafe extern "C" fn kbridge_rust_nl_line_get(info: *mut ffi::genl_info) -> c_int {
+    // SAFETY: called by the generated op as its doit handler.
+    unsafe { doit(info, crate::netlink::line_get) }
+}
+
+#[no_mangle]
+unsafe extern "C" fn kbridge_rust_nl_line_set(info: *mut ffi::genl_info) -> c_int {
+    // SAFETY: called by the generated op as its doit handler.
+    unsafe { doit(info, crate::netlink::line_set) }
+}
+
+#[no_mangle]
+unsafe extern "C" fn kbridge_rust_nl_line_toggle(info: *mut ffi::genl_info) -> c_int {
+    // SAFETY: called by the generated op as its doit handler.
+    unsafe { doit(info, crate::netlink::line_toggle) }
+}
+
+#[no_mangle]
+unsafe extern "C" fn kbridge_rust_nl_line_dump(
+    skb: *mut ffi::sk_buff,
+    cb: *mut ffi::netlink_callback,
+) -> c_int {
+    let (Some(skb), Some(cb)) = (NonNull::new(skb), NonNull::new(cb)) else {
+        return EINVAL.to_errno();
+    };
+    // INVARIANT: the dumpit handler's own arguments, live for this call.
+    let mut d = Dump { skb, cb };
+    match crate::netlink::line_dump(&mut d) {
+        Ok(()) => d.len().try_into().unwrap_or(c_int::MAX),
+        Err(e) => e.to_errno(),
+    }
+}
