@@ -495,6 +495,7 @@ impl Board {
         st.changes[i] += 1;
         st.last_ns[i] = now;
         st.last_source[i] = source;
+        crate::trace::line_change(&rec);
         let st_ref = &*st;
         let seqcount = self
             .page

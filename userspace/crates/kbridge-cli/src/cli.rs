@@ -99,6 +99,10 @@ pub(crate) enum Command {
 
     /// List the interfaces and what each can do
     Interfaces,
+
+    /// Attach, detach or inspect the BPF program behind `--via bpf`
+    #[command(subcommand)]
+    Bpf(crate::bpf_cmd::BpfAction),
 }
 
 /// `--via` values. Mirrors [`Interface`] (a test keeps them in step).
@@ -116,7 +120,7 @@ pub(crate) enum Via {
     Mmap,
     /// generic netlink (not implemented yet)
     Netlink,
-    /// BPF maps (not implemented yet)
+    /// BPF maps pinned by `kbridge bpf attach` (read-only, events)
     Bpf,
 }
 

@@ -1,5 +1,6 @@
 //! `kbridge`: control and observe a kbridge board from the command line.
 
+mod bpf_cmd;
 mod cli;
 mod output;
 
@@ -293,6 +294,7 @@ fn run(cli: &Cli, out: &mut impl Write) -> Result<(), Failure> {
                 )?;
             }
         }
+        Command::Bpf(action) => bpf_cmd::run(action, &cfg, json, out)?,
         Command::Events { count, timeout } => {
             let mut stream = connect()?.events()?;
             let mut seen = 0u64;

@@ -5,6 +5,7 @@
 //! `KTEST_FILE` environment variable). Exit status: 0 if no case failed, 1 otherwise, 2 on
 //! usage errors.
 
+mod bpf;
 mod report;
 
 use report::Report;
@@ -13,7 +14,11 @@ use report::Report;
 type Area = (&'static str, &'static str, fn(&mut Report));
 
 /// Every area. Add one by writing `src/<area>.rs` with `pub(crate) fn run(r: &mut Report)`.
-const AREAS: &[Area] = &[];
+const AREAS: &[Area] = &[(
+    "bpf",
+    "BPF ring buffer: order, drops and their accounting under overflow",
+    bpf::run,
+)];
 
 fn usage() -> ! {
     eprintln!("usage: kbridge-test AREA\nareas:");

@@ -112,6 +112,24 @@ pub enum Error {
         source: io::Error,
     },
 
+    /// bpf: the kbridge BPF program is not attached (its pins do not exist).
+    #[error("the kbridge BPF program is not attached ({} does not exist); run `kbridge bpf attach`", path.display())]
+    BpfNotAttached {
+        /// The missing pin.
+        path: PathBuf,
+    },
+
+    /// bpf: loading, attaching, pinning or a map access failed.
+    #[error("{op} via bpf failed: {detail}")]
+    Bpf {
+        /// What was being done.
+        op: &'static str,
+        /// The error and its causes.
+        detail: String,
+        /// The errno behind it, if any.
+        errno: Option<i32>,
+    },
+
     /// The kernel sent something that does not follow the ABI.
     #[error("unexpected data via {via}: {detail}")]
     Protocol {
@@ -138,7 +156,8 @@ impl Error {
     pub fn errno(&self) -> Option<i32> {
         match self {
             Error::Os { source, .. } => source.raw_os_error(),
-            Error::NotLoaded { .. } => Some(libc_errno::ENOENT),
+            Error::NotLoaded { .. } | Error::BpfNotAttached { .. } => Some(libc_errno::ENOENT),
+            Error::Bpf { errno, .. } => *errno,
             _ => None,
         }
     }
@@ -152,6 +171,7 @@ impl Error {
             | Error::AbiMismatch { via, .. }
             | Error::Os { via, .. }
             | Error::Protocol { via, .. } => Some(*via),
+            Error::BpfNotAttached { .. } | Error::Bpf { .. } => Some(Interface::Bpf),
             _ => None,
         }
     }

@@ -18,7 +18,8 @@ pub enum Interface {
     Mmap,
     /// Generic netlink family `kbridge` (not implemented yet).
     Netlink,
-    /// BPF maps pinned under `/sys/fs/bpf/kbridge` (not implemented yet).
+    /// BPF maps pinned under `/sys/fs/bpf/kbridge`, fed by a BPF program on the module's
+    /// tracepoint (read-only; ring buffer events). Needs `kbridge bpf attach` first.
     Bpf,
 }
 
@@ -67,7 +68,8 @@ impl Interface {
             Interface::Sysfs => (true, true, false, false),
             Interface::Chardev => (false, true, true, true),
             Interface::Ioctl => (true, true, true, false),
-            Interface::Netlink | Interface::Bpf => (false, false, false, false),
+            Interface::Bpf => (true, false, false, true),
+            Interface::Netlink => (false, false, false, false),
         };
         Capabilities {
             read,
@@ -79,7 +81,7 @@ impl Interface {
 
     /// Whether a backend for the interface exists yet.
     pub const fn is_implemented(self) -> bool {
-        !matches!(self, Interface::Netlink | Interface::Bpf)
+        !matches!(self, Interface::Netlink)
     }
 }
 
@@ -130,5 +132,8 @@ mod tests {
         assert!(!Interface::Sysfs.capabilities().atomic_write);
         assert!(Interface::Chardev.capabilities().events);
         assert!(!Interface::Netlink.is_implemented());
+        assert!(Interface::Bpf.is_implemented());
+        assert!(Interface::Bpf.capabilities().read && Interface::Bpf.capabilities().events);
+        assert!(!Interface::Bpf.capabilities().write);
     }
 }

@@ -24,6 +24,7 @@
 #![warn(missing_docs)]
 
 mod backend;
+pub mod bpf;
 pub mod chardev;
 mod config;
 mod device;
@@ -40,6 +41,7 @@ pub mod sysfs;
 mod types;
 
 pub use backend::{find, Backend};
+pub use bpf::{BpfBackend, BpfEvents};
 pub use chardev::{ChardevBackend, ChardevEvents};
 pub use config::Config;
 pub use error::{Error, Result};
@@ -54,8 +56,9 @@ pub use types::{BoardInfo, Event, LineInfo, LineKind, Source};
 
 /// Opens the backend for `via`.
 ///
-/// Fails with [`Error::NotLoaded`] when the interface's entry point is missing and
-/// [`Error::Unsupported`] for interfaces without a backend yet (netlink, bpf).
+/// Fails with [`Error::NotLoaded`] when the interface's entry point is missing,
+/// [`Error::BpfNotAttached`] for bpf before [`bpf::attach`], and [`Error::Unsupported`] for
+/// interfaces without a backend yet (netlink).
 pub fn open(via: Interface, config: &Config) -> Result<Box<dyn Backend>> {
     Ok(match via {
         Interface::Procfs => Box::new(ProcfsBackend::open(config)?),
@@ -63,7 +66,8 @@ pub fn open(via: Interface, config: &Config) -> Result<Box<dyn Backend>> {
         Interface::Chardev => Box::new(ChardevBackend::open(config)?),
         Interface::Ioctl => Box::new(IoctlBackend::open(config)?),
         Interface::Mmap => Box::new(MmapBackend::open(config)?),
-        Interface::Netlink | Interface::Bpf => {
+        Interface::Bpf => Box::new(BpfBackend::open(config)?),
+        Interface::Netlink => {
             return Err(Error::Unsupported {
                 via,
                 op: "open",
