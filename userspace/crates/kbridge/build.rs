@@ -38,7 +38,9 @@ fn build() -> Result<(), String> {
     let mut tried = Vec::new();
     for clang in &candidates {
         let status = Command::new(clang)
-            .args(["-target", target, "-O2", "-g", "-Wall", "-Werror", "-c", SRC, "-o"])
+            .args([
+                "-target", target, "-O2", "-g", "-Wall", "-Werror", "-c", SRC, "-o",
+            ])
             .arg(&obj)
             .status();
         match status {

@@ -124,11 +124,7 @@ pub(crate) fn run(
                 )?;
             } else {
                 let ids: Vec<String> = s.program_ids.iter().map(u32::to_string).collect();
-                writeln!(
-                    out,
-                    "attached  {}",
-                    if s.attached { "yes" } else { "no" }
-                )?;
+                writeln!(out, "attached  {}", if s.attached { "yes" } else { "no" })?;
                 writeln!(out, "pin_dir   {}", s.pin_dir.display())?;
                 writeln!(out, "pinned    {}", s.pinned.join(" "))?;
                 writeln!(out, "programs  {} [{}]", bpf::PROGRAM, ids.join(" "))?;

@@ -298,11 +298,21 @@ fn set_and_toggle_via_sysfs() {
 #[test]
 fn unimplemented_interfaces_say_so() {
     let t = Tree::board();
-    for via in ["netlink", "bpf"] {
-        let o = t.run(&["--via", via, "list"]);
-        assert_eq!(code(&o), 2, "{via}");
-        assert!(stderr(&o).contains("not implemented yet"), "{}", stderr(&o));
-    }
+    let o = t.run(&["--via", "netlink", "list"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("not implemented yet"), "{}", stderr(&o));
+}
+
+#[test]
+fn bpf_without_attach_says_how_to_attach() {
+    let t = Tree::board();
+    t.write("dev/kbridge", "");
+    let o = t.run(&["--via", "bpf", "list"]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("kbridge bpf attach"), "{}", stderr(&o));
+    let o = t.run(&["bpf", "detach"]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("not attached"), "{}", stderr(&o));
 }
 
 #[test]

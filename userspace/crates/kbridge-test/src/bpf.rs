@@ -126,7 +126,10 @@ fn overflow(r: &mut Report) -> Result<(), String> {
     let counted = after.ringbuf_dropped - before.ringbuf_dropped;
     println!("bpf overflow: {received} received, {dropped} reported dropped, counter +{counted}");
     if dropped == 0 {
-        r.fail("ringbuf-overflow", "nothing was dropped: ring larger than expected?");
+        r.fail(
+            "ringbuf-overflow",
+            "nothing was dropped: ring larger than expected?",
+        );
     } else if received + dropped != made {
         r.fail(
             "ringbuf-overflow",
@@ -148,7 +151,11 @@ fn overflow(r: &mut Report) -> Result<(), String> {
 fn format() -> Result<(), String> {
     let text = std::fs::read_to_string(FORMAT).map_err(|e| format!("{FORMAT}: {e}"))?;
     let mut found = Vec::new();
-    for line in text.lines().map(str::trim).filter(|l| l.starts_with("field:")) {
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("field:"))
+    {
         let part = |key: &str| {
             line.split(';')
                 .map(str::trim)
@@ -177,6 +184,8 @@ fn format() -> Result<(), String> {
     if found == want {
         Ok(())
     } else {
-        Err(format!("format file has {found:?}, the program expects {want:?}"))
+        Err(format!(
+            "format file has {found:?}, the program expects {want:?}"
+        ))
     }
 }

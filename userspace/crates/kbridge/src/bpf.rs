@@ -514,9 +514,9 @@ impl BpfBackend {
     /// Opens `/dev/kbridge` for the static line table and the pinned line map.
     pub fn open(config: &Config) -> Result<Self> {
         let mut dev = Device::open(VIA, config)?;
-        let statics = dev.all_line_info()?;
         let lines = Array::try_from(Map::Array(open_pinned(&pin_dir(config), PIN_LINES)?))
             .map_err(|e| bpf_error("open the line map", e))?;
+        let statics = dev.all_line_info()?;
         Ok(BpfBackend {
             dev,
             config: config.clone(),
@@ -628,13 +628,13 @@ impl BpfEvents {
         let dir_file = File::open(&dir).map_err(|e| io_error("open", &dir, e))?;
         let lock = nix::fcntl::Flock::lock(dir_file, nix::fcntl::FlockArg::LockExclusiveNonblock)
             .map_err(|(_, e)| Error::Bpf {
-                op: "read events",
-                detail: format!(
-                    "another process is reading the ring buffer {} ({e})",
-                    dir.join(PIN_EVENTS).display()
-                ),
-                errno: Some(nix::errno::Errno::EBUSY as i32),
-            })?;
+            op: "read events",
+            detail: format!(
+                "another process is reading the ring buffer {} ({e})",
+                dir.join(PIN_EVENTS).display()
+            ),
+            errno: Some(nix::errno::Errno::EBUSY as i32),
+        })?;
         let size = data
             .info()
             .map_err(|e| bpf_error("read the ring buffer's size", e))?
@@ -741,10 +741,7 @@ impl EventSource for BpfEvents {
         loop {
             if let Some(item) = self.ring.next() {
                 let rec = decode(&item).ok_or_else(|| {
-                    Error::protocol(
-                        VIA,
-                        format!("ring buffer record of {} bytes", item.len()),
-                    )
+                    Error::protocol(VIA, format!("ring buffer record of {} bytes", item.len()))
                 })?;
                 return self.take_event(&rec).map(Some);
             }
@@ -796,8 +793,16 @@ mod tests {
     #[test]
     fn object_has_the_program_and_maps_with_the_documented_layout() {
         let obj = aya_obj::Object::parse(OBJECT).unwrap();
-        assert!(obj.programs.contains_key(PROGRAM), "{:?}", obj.programs.keys());
-        let map = |name: &str| obj.maps.get(name).unwrap_or_else(|| panic!("no map {name}"));
+        assert!(
+            obj.programs.contains_key(PROGRAM),
+            "{:?}",
+            obj.programs.keys()
+        );
+        let map = |name: &str| {
+            obj.maps
+                .get(name)
+                .unwrap_or_else(|| panic!("no map {name}"))
+        };
         let lines = map(MAPS[0].0);
         assert_eq!(lines.map_type(), 2); // BPF_MAP_TYPE_ARRAY
         assert_eq!(lines.key_size(), 4);
@@ -819,7 +824,11 @@ mod tests {
             .filter_map(|l| l.strip_prefix("CTX_FIELD(")?.strip_suffix(");"))
             .map(|args| {
                 let v: Vec<&str> = args.split(',').map(str::trim).collect();
-                (v[0].to_owned(), v[1].parse().unwrap(), v[2].parse().unwrap())
+                (
+                    v[0].to_owned(),
+                    v[1].parse().unwrap(),
+                    v[2].parse().unwrap(),
+                )
             })
             .collect();
         let ours: Vec<(String, u32, u32)> = CTX_FIELDS

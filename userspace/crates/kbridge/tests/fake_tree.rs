@@ -211,12 +211,32 @@ fn missing_module_is_not_loaded() {
 }
 
 #[test]
-fn netlink_and_bpf_are_not_implemented_yet() {
+fn netlink_is_not_implemented_yet() {
     let root = TempRoot::new();
-    for via in [Interface::Netlink, Interface::Bpf] {
-        let err = kbridge::open(via, &root.config()).err().unwrap();
-        assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
-        assert!(err.to_string().contains("not implemented yet"), "{err}");
+    let err = kbridge::open(Interface::Netlink, &root.config())
+        .err()
+        .unwrap();
+    assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+    assert!(err.to_string().contains("not implemented yet"), "{err}");
+}
+
+#[test]
+fn bpf_needs_the_module_then_an_attached_program() {
+    let root = TempRoot::new();
+    let err = kbridge::open(Interface::Bpf, &root.config()).err().unwrap();
+    assert!(matches!(err, Error::NotLoaded { .. }), "{err:?}");
+    root.write("dev/kbridge", "a device");
+    let err = kbridge::open(Interface::Bpf, &root.config()).err().unwrap();
+    assert!(matches!(err, Error::BpfNotAttached { .. }), "{err:?}");
+    assert!(err.to_string().contains("kbridge bpf attach"), "{err}");
+    assert_eq!(err.via(), Some(Interface::Bpf));
+    assert!(matches!(
+        kbridge::bpf::detach(&root.config()),
+        Err(Error::BpfNotAttached { .. })
+    ));
+    let status = kbridge::bpf::status(&root.config());
+    if let Ok(s) = status {
+        assert!(!s.attached && s.pinned.is_empty() && s.stats.is_none());
     }
 }
 

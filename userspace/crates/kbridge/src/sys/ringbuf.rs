@@ -196,7 +196,11 @@ mod tests {
         assert_eq!(read_all(&mut r), vec![b"abcd".to_vec(), vec![7u8; 32]]);
         let mut pos = [0u8; 8];
         f.read_at(&mut pos, 0).unwrap();
-        assert_eq!(usize::from_ne_bytes(pos), 16 + 16 + 40, "consumer position published");
+        assert_eq!(
+            usize::from_ne_bytes(pos),
+            16 + 16 + 40,
+            "consumer position published"
+        );
     }
 
     #[test]
