@@ -512,6 +512,7 @@ impl Board {
             *t = now;
             *src = source;
         }
+        crate::trace::line_change(&rec);
         let st_ref = &*st;
         let seqcount = self
             .page

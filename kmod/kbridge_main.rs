@@ -16,6 +16,8 @@
 //! - Kernel services: [`platform`], [`dt`], [`gpio`], [`led`], [`uaccess`].
 //!   These wrappers are the only places with `unsafe`; they call the kernel
 //!   through the C glue ([`ffi`], `kbridge_glue.c`).
+//! - [`trace`]: the `kbridge:kbridge_line_change` tracepoint BPF programs
+//!   attach to (C glue: `kbridge_trace.c`, [`ffi_trace`]).
 //! - [`abi`]: the user ABI, compiled from the same file as user space's
 //!   `kbridge-abi` crate so the two can't drift.
 //!
@@ -34,6 +36,7 @@ mod dt;
 mod ffi;
 mod ffi_genl;
 mod ffi_rcu;
+mod ffi_trace;
 mod genl;
 mod gpio;
 mod ioctl;
@@ -45,6 +48,7 @@ mod platform;
 mod procfs;
 mod shmem;
 mod sysfs;
+mod trace;
 mod uaccess;
 
 module! {

@@ -7,7 +7,8 @@ and the default agent configuration."
 HOMEPAGE = "https://example.invalid/kbridge"
 SECTION = "console/utils"
 # userspace/Cargo.toml: license = "GPL-2.0-only OR MIT". The statically linked
-# crates (kbridge-crates.inc) are MIT or "MIT OR Apache-2.0".
+# crates (kbridge-crates.inc) are MIT or "MIT OR Apache-2.0", and foldhash
+# (through aya's hashbrown) is Zlib.
 LICENSE = "GPL-2.0-only | MIT"
 # The workspace carries SPDX headers and no license text of its own.
 LIC_FILES_CHKSUM = "file://userspace/crates/kbridge-abi/src/abi.rs;beginline=1;endline=1;md5=107a173833ee0b60d07de595965ecd52"
@@ -15,6 +16,11 @@ LIC_FILES_CHKSUM = "file://userspace/crates/kbridge-abi/src/abi.rs;beginline=1;e
 inherit cargo cargo-update-recipe-crates ptest-cargo kbridge_src systemd useradd features_check
 
 REQUIRED_DISTRO_FEATURES = "kbridge"
+
+# The kbridge library's build.rs compiles its BPF program
+# (userspace/crates/kbridge/bpf/kbridge.bpf.c) with clang and embeds it, so
+# clang-native is needed whatever PACKAGECONFIG says.
+DEPENDS += "clang-native"
 
 # Generated from userspace/Cargo.lock by meta-kbridge/scripts/crates-inc.py
 # (or `bitbake -c update_crates kbridge`); scripts/check-layer.sh fails when

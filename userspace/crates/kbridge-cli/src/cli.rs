@@ -226,6 +226,15 @@ Examples:
   kbridge manpage > /usr/share/man/man1/kbridge.1
   kbridge manpage | man -l -")]
     Manpage,
+
+    /// Attach, detach or inspect the BPF program behind `--via bpf`
+    #[command(subcommand)]
+    #[command(after_help = "\
+Examples:
+  kbridge bpf attach
+  kbridge bpf status --json
+  kbridge bpf detach")]
+    Bpf(crate::bpf_cmd::BpfAction),
 }
 
 /// `kbridge bench`.
@@ -303,7 +312,7 @@ pub(crate) enum Via {
     Mmap,
     /// generic netlink (not implemented yet)
     Netlink,
-    /// BPF maps (not implemented yet)
+    /// BPF maps pinned by `kbridge bpf attach` (read-only, events)
     Bpf,
 }
 

@@ -2,6 +2,7 @@
 
 mod agent;
 mod blink;
+mod bpf_cmd;
 mod cli;
 mod cmd;
 mod output;
@@ -317,6 +318,7 @@ fn run(cli: &Cli, out: &mut impl Write) -> Result<(), Failure> {
         Command::Blink(args) => blink::run(args, via, &cfg, json, out)?,
         // Dispatched in main() (its own exit statuses and log output).
         Command::Agent(_) => {}
+        Command::Bpf(action) => bpf_cmd::run(action, &cfg, json, out)?,
     }
     out.flush()?;
     Ok(())

@@ -298,11 +298,15 @@ fn set_and_toggle_via_sysfs() {
 }
 
 #[test]
-fn unimplemented_interfaces_say_so() {
+fn bpf_without_attach_says_how_to_attach() {
     let t = Tree::board();
+    t.write("dev/kbridge", "");
     let o = t.run(&["--via", "bpf", "list"]);
-    assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("not implemented yet"), "{}", stderr(&o));
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("kbridge bpf attach"), "{}", stderr(&o));
+    let o = t.run(&["bpf", "detach"]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("not attached"), "{}", stderr(&o));
 }
 
 #[test]
@@ -313,7 +317,7 @@ fn interfaces_lists_capabilities() {
     assert_eq!(text.lines().count(), 7);
     assert!(text.contains("ioctl    read write atomic"));
     assert!(text.contains("netlink  read write atomic events"));
-    assert!(text.contains("bpf      (not implemented yet)"));
+    assert!(text.contains("bpf      read events"));
     let o = Tree::empty().run(&["interfaces", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["interfaces"][2]["name"], "chardev");

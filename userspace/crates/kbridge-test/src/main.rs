@@ -9,6 +9,7 @@
 //! exactly the given groups (the first is the primary group): the permission tests need it and
 //! busybox has no `su`.
 
+mod bpf;
 mod hal;
 mod ioctl;
 mod mmap;
@@ -24,6 +25,11 @@ type Area = (&'static str, &'static str, fn(&mut Report));
 
 /// Every area. Add one by writing `src/<area>.rs` with `pub(crate) fn run(r: &mut Report)`.
 const AREAS: &[Area] = &[
+    (
+        "bpf",
+        "BPF ring buffer: order, drops and their accounting under overflow",
+        bpf::run,
+    ),
     (
         "hal",
         "kbridge-hal's embedded-hal traits on the real lines (gpio-sim, LED class)",

@@ -124,6 +124,24 @@ pub enum Error {
         message: Option<String>,
     },
 
+    /// bpf: the kbridge BPF program is not attached (its pins do not exist).
+    #[error("the kbridge BPF program is not attached ({} does not exist); run `kbridge bpf attach`", path.display())]
+    BpfNotAttached {
+        /// The missing pin.
+        path: PathBuf,
+    },
+
+    /// bpf: loading, attaching, pinning or a map access failed.
+    #[error("{op} via bpf failed: {detail}")]
+    Bpf {
+        /// What was being done.
+        op: &'static str,
+        /// The error and its causes.
+        detail: String,
+        /// The errno behind it, if any.
+        errno: Option<i32>,
+    },
+
     /// The kernel sent something that does not follow the ABI.
     #[error("unexpected data via {via}: {detail}")]
     Protocol {
@@ -150,7 +168,8 @@ impl Error {
     pub fn errno(&self) -> Option<i32> {
         match self {
             Error::Os { source, .. } | Error::Netlink { source, .. } => source.raw_os_error(),
-            Error::NotLoaded { .. } => Some(libc_errno::ENOENT),
+            Error::NotLoaded { .. } | Error::BpfNotAttached { .. } => Some(libc_errno::ENOENT),
+            Error::Bpf { errno, .. } => *errno,
             _ => None,
         }
     }
@@ -165,6 +184,7 @@ impl Error {
             | Error::Os { via, .. }
             | Error::Protocol { via, .. } => Some(*via),
             Error::Netlink { .. } => Some(Interface::Netlink),
+            Error::BpfNotAttached { .. } | Error::Bpf { .. } => Some(Interface::Bpf),
             _ => None,
         }
     }

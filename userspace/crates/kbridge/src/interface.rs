@@ -18,7 +18,8 @@ pub enum Interface {
     Mmap,
     /// Generic netlink family `kbridge`: commands, dumps and the `events` multicast group.
     Netlink,
-    /// BPF maps pinned under `/sys/fs/bpf/kbridge` (not implemented yet).
+    /// BPF maps pinned under `/sys/fs/bpf/kbridge`, fed by a BPF program on the module's
+    /// tracepoint (read-only; ring buffer events). Needs `kbridge bpf attach` first.
     Bpf,
 }
 
@@ -68,7 +69,7 @@ impl Interface {
             Interface::Chardev => (false, true, true, true),
             Interface::Ioctl => (true, true, true, false),
             Interface::Netlink => (true, true, true, true),
-            Interface::Bpf => (false, false, false, false),
+            Interface::Bpf => (true, false, false, true),
         };
         Capabilities {
             read,
@@ -80,7 +81,7 @@ impl Interface {
 
     /// Whether a backend for the interface exists yet.
     pub const fn is_implemented(self) -> bool {
-        !matches!(self, Interface::Bpf)
+        true
     }
 }
 
@@ -140,6 +141,8 @@ mod tests {
                 events: true
             }
         );
-        assert!(!Interface::Bpf.is_implemented());
+        assert!(Interface::Bpf.is_implemented());
+        assert!(Interface::Bpf.capabilities().read && Interface::Bpf.capabilities().events);
+        assert!(!Interface::Bpf.capabilities().write);
     }
 }

@@ -30,6 +30,7 @@
 #[cfg(feature = "tokio")]
 mod async_events;
 mod backend;
+pub mod bpf;
 pub mod chardev;
 mod config;
 mod device;
@@ -49,6 +50,7 @@ mod types;
 #[cfg(feature = "tokio")]
 pub use async_events::AsyncEventStream;
 pub use backend::{find, Backend};
+pub use bpf::{BpfBackend, BpfEvents};
 pub use chardev::{ChardevBackend, ChardevEvents};
 pub use config::Config;
 pub use error::{Error, Result};
@@ -65,8 +67,8 @@ pub use types::{BoardInfo, Event, LineInfo, LineKind, Source};
 /// Opens the backend for `via`.
 ///
 /// Fails with [`Error::NotLoaded`] when the interface's entry point is missing and
-/// [`Error::Unsupported`] for interfaces without a backend yet (bpf). The netlink backend
-/// ignores `config`'s root: a socket has no path.
+/// [`Error::BpfNotAttached`] for bpf before [`bpf::attach`]. The netlink backend ignores
+/// `config`'s root: a socket has no path.
 pub fn open(via: Interface, config: &Config) -> Result<Box<dyn Backend>> {
     Ok(match via {
         Interface::Procfs => Box::new(ProcfsBackend::open(config)?),
@@ -75,12 +77,6 @@ pub fn open(via: Interface, config: &Config) -> Result<Box<dyn Backend>> {
         Interface::Ioctl => Box::new(IoctlBackend::open(config)?),
         Interface::Mmap => Box::new(MmapBackend::open(config)?),
         Interface::Netlink => Box::new(NetlinkBackend::open()?),
-        Interface::Bpf => {
-            return Err(Error::Unsupported {
-                via,
-                op: "open",
-                reason: "this backend is not implemented yet",
-            })
-        }
+        Interface::Bpf => Box::new(BpfBackend::open(config)?),
     })
 }

@@ -213,14 +213,6 @@ fn missing_module_is_not_loaded() {
 }
 
 #[test]
-fn bpf_is_not_implemented_yet() {
-    let root = TempRoot::new();
-    let err = kbridge::open(Interface::Bpf, &root.config()).err().unwrap();
-    assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
-    assert!(err.to_string().contains("not implemented yet"), "{err}");
-}
-
-#[test]
 fn netlink_without_the_family_is_not_loaded() {
     // The build host has no kbridge module: the family does not resolve. (A sandbox without
     // generic netlink sockets fails earlier, opening the socket.)
@@ -236,6 +228,26 @@ fn netlink_without_the_family_is_not_loaded() {
         other => panic!("{other:?}"),
     }
     assert_eq!(err.via(), Some(Interface::Netlink));
+}
+
+#[test]
+fn bpf_needs_the_module_then_an_attached_program() {
+    let root = TempRoot::new();
+    let err = kbridge::open(Interface::Bpf, &root.config()).err().unwrap();
+    assert!(matches!(err, Error::NotLoaded { .. }), "{err:?}");
+    root.write("dev/kbridge", "a device");
+    let err = kbridge::open(Interface::Bpf, &root.config()).err().unwrap();
+    assert!(matches!(err, Error::BpfNotAttached { .. }), "{err:?}");
+    assert!(err.to_string().contains("kbridge bpf attach"), "{err}");
+    assert_eq!(err.via(), Some(Interface::Bpf));
+    assert!(matches!(
+        kbridge::bpf::detach(&root.config()),
+        Err(Error::BpfNotAttached { .. })
+    ));
+    let status = kbridge::bpf::status(&root.config());
+    if let Ok(s) = status {
+        assert!(!s.attached && s.pinned.is_empty() && s.stats.is_none());
+    }
 }
 
 #[test]

@@ -274,6 +274,12 @@ fn open_interfaces(vias: &[Via], cfg: &Config) -> Result<Interfaces, Failure> {
                     reason: format!("not available: {reason}"),
                 });
             }
+            (Err(e @ Error::BpfNotAttached { .. }), _) if !explicit => {
+                skipped.push(SkippedInterface {
+                    via: via.name(),
+                    reason: format!("not available: {e}"),
+                });
+            }
             (Err(e), _) => return Err(e.into()),
             (Ok(backend), false) => {
                 let o = Opened { via, backend };

@@ -67,6 +67,13 @@ fn probe(via: Interface, cfg: &Config, num_lines: Option<u32>) -> Probe {
                 error: None,
             };
         }
+        Err(e @ Error::BpfNotAttached { .. }) => {
+            // An opt-in interface that nobody switched on: reported, not a failure.
+            return Probe {
+                status: status(false, false, format!("not available: {e}")),
+                error: None,
+            };
+        }
         Err(e) => {
             return Probe {
                 status: status(false, false, e.to_string()),
