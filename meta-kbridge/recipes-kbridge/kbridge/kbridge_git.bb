@@ -18,8 +18,8 @@ inherit cargo cargo-update-recipe-crates ptest-cargo kbridge_src systemd useradd
 REQUIRED_DISTRO_FEATURES = "kbridge"
 
 # The kbridge library's build.rs compiles its BPF program
-# (userspace/crates/kbridge/bpf/kbridge.bpf.c) with clang and embeds it, so
-# clang-native is needed whatever PACKAGECONFIG says.
+# (userspace/crates/kbridge/bpf/kbridge.bpf.c) with clang and embeds it in
+# the binary (`kbridge bpf attach` loads it with aya).
 DEPENDS += "clang-native"
 
 # Generated from userspace/Cargo.lock by meta-kbridge/scripts/crates-inc.py
@@ -37,28 +37,9 @@ CARGO_SRC_DIR = "userspace"
 # Only the workspace's lock file (S may be a whole developer checkout).
 CARGO_LOCK_SRC_DIR = "${S}/userspace"
 
-# The BPF programs (userspace/**/*.bpf.c), compiled for the "bpf" target by
-# the same clang-native the Rust kernel build uses, against the target
-# sysroot: kernel UAPI headers (linux/bpf.h) and libbpf's (bpf/bpf_helpers.h).
-PACKAGECONFIG ??= "bpf"
-PACKAGECONFIG[bpf] = ",,clang-native libbpf"
-KBRIDGE_BPF_ARCH = "${@{'aarch64': 'arm64', 'x86_64': 'x86'}.get(d.getVar('TARGET_ARCH'), d.getVar('TARGET_ARCH'))}"
-
-kbridge_compile_bpf() {
-    rm -rf ${B}/bpf
-    mkdir -p ${B}/bpf
-    find ${S}/userspace -path ${S}/userspace/target -prune -o -name '*.bpf.c' -print | sort | while read -r src; do
-        bbnote "BPF: compiling ${src#${S}/}"
-        clang -target bpf -O2 -g -D__TARGET_ARCH_${KBRIDGE_BPF_ARCH} -I${STAGING_INCDIR} \
-            -c "$src" -o ${B}/bpf/$(basename "$src" .c).o
-    done
-}
-
-do_compile:append() {
-    if ${@bb.utils.contains('PACKAGECONFIG', 'bpf', 'true', 'false', d)}; then
-        kbridge_compile_bpf
-    fi
-}
+# build.rs runs clang-native (found as `clang` on PATH) with -target bpf; the
+# program includes no headers, so no libbpf or kernel headers are needed.
+export KBRIDGE_BPF_CLANG = "clang"
 
 do_install:append() {
     install -d ${D}${sysconfdir}/kbridge
@@ -67,10 +48,6 @@ do_install:append() {
     install -m 0644 ${UNPACKDIR}/60-kbridge.rules ${D}${nonarch_base_libdir}/udev/rules.d/
     install -d ${D}${systemd_system_unitdir}
     install -m 0644 ${UNPACKDIR}/kbridge.service ${D}${systemd_system_unitdir}/
-    if [ -d ${B}/bpf ] && [ -n "$(ls ${B}/bpf)" ]; then
-        install -d ${D}${datadir}/kbridge/bpf
-        install -m 0644 ${B}/bpf/*.o ${D}${datadir}/kbridge/bpf/
-    fi
 }
 
 # /dev/kbridge belongs to group kbridge (60-kbridge.rules); the agent runs as
@@ -83,8 +60,6 @@ USERADD_PARAM:${PN} = "--system --user-group --no-create-home --home-dir /nonexi
 SYSTEMD_SERVICE:${PN} = "kbridge.service"
 SYSTEMD_AUTO_ENABLE:${PN} = "disable"
 
-PACKAGES =+ "${PN}-bpf"
 FILES:${PN} += "${nonarch_base_libdir}/udev/rules.d/60-kbridge.rules"
-FILES:${PN}-bpf += "${datadir}/kbridge/bpf"
 CONFFILES:${PN} = "${sysconfdir}/kbridge/agent.toml"
-RRECOMMENDS:${PN} += "${PN}-bpf kernel-module-kbridge"
+RRECOMMENDS:${PN} += "kernel-module-kbridge"
