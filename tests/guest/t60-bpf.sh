@@ -95,6 +95,17 @@ check watch-seq-increasing sh -c "sed 's/^seq=\([0-9]*\).*/\1/' /tmp/bpf-events 
 # own KTEST lines).
 kbridge-test bpf || true
 
+# All seven interfaces at once: with the program attached, selftest writes through
+# every writable interface and reads every change back through every readable one,
+# the pinned map included, checking one event with the writer's source per change.
+kbridge selftest --json > /tmp/selftest.json 2>&1; rc=$?
+expect_eq selftest-seven-exit "$rc" 0
+tr -d '\n ' < /tmp/selftest.json | sed -n 's/.*"readers":\[\([^]]*\)\].*/\1/p' > /tmp/st.r
+tr -d '\n ' < /tmp/selftest.json | sed -n 's/.*"writers":\[\([^]]*\)\].*/\1/p' > /tmp/st.w
+expect_eq selftest-seven-writers "$(cat /tmp/st.w)" '"sysfs","chardev","ioctl","netlink"'
+expect_eq selftest-seven-readers "$(cat /tmp/st.r)" '"procfs","sysfs","ioctl","mmap","netlink","bpf"'
+check selftest-seven-none-skipped grep -q '"skipped":\[\]' /tmp/selftest.json
+
 # Module unload while attached: the perf event pins the module, so rmmod is refused with
 # EBUSY and everything keeps working; after detach it unloads.
 if rmmod kbridge 2>/tmp/rmmod.err; then
