@@ -9,21 +9,22 @@
 //! test `tests/host/glue-abi.sh` regenerates them with bindgen and diffs.
 
 use core::ffi::{c_char, c_int, c_uint, c_ulong, c_void};
-use core::marker::{PhantomData, PhantomPinned};
 
 // Opaque stand-ins for the C structs the glue passes around. Rust never looks
 // inside them, so their layout (which differs across kernels and configs) is
-// irrelevant, and the FFI signatures stay FFI-safe.
+// irrelevant, and the FFI signatures stay FFI-safe. The other `ffi_*.rs` files
+// declare theirs with the same macro (`use crate::ffi::opaque;`).
 macro_rules! opaque {
     ($($(#[$m:meta])* $name:ident;)*) => {$(
         $(#[$m])*
         #[repr(C)]
         pub(crate) struct $name {
             _data: [u8; 0],
-            _marker: PhantomData<(*mut u8, PhantomPinned)>,
+            _marker: ::core::marker::PhantomData<(*mut u8, ::core::marker::PhantomPinned)>,
         }
     )*};
 }
+pub(crate) use opaque;
 
 opaque! {
     /// `struct device`.

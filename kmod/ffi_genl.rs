@@ -8,19 +8,10 @@
 //! against the header.
 
 use core::ffi::{c_char, c_int, c_long, c_uint, c_void};
-use core::marker::{PhantomData, PhantomPinned};
 
-macro_rules! opaque {
-    ($($(#[$m:meta])* $name:ident;)*) => {$(
-        $(#[$m])*
-        #[repr(C)]
-        pub(crate) struct $name {
-            _data: [u8; 0],
-            _marker: PhantomData<(*mut u8, PhantomPinned)>,
-        }
-    )*};
-}
+use crate::ffi::opaque;
 
+// Opaque stand-ins for the C structs, as in `ffi.rs`.
 opaque! {
     /// `struct genl_info`.
     genl_info;

@@ -78,7 +78,7 @@ pub(crate) fn run(
     json: bool,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
-    let signals = Signals::new().map_err(|e| Failure::Usage(format!("signals: {e}")))?;
+    let signals = Signals::for_command()?;
     let pattern = match (&args.pattern, &args.period) {
         (Some(p), _) | (None, Some(p)) => p.clone(),
         (None, None) => Pattern::square(Duration::from_secs(1)).map_err(Failure::Usage)?,
@@ -109,16 +109,12 @@ pub(crate) fn run(
             // Absolute deadlines: the pattern does not drift with the time writes take.
             next += hold;
             loop {
-                let ready = signals::wait(&signals, None, Some(next))
-                    .map_err(|e| Failure::Usage(format!("poll: {e}")))?;
-                if ready.signal {
-                    let sig = signals
-                        .pending()
-                        .map_err(|e| Failure::Usage(format!("signals: {e}")))?;
-                    if sig.is_some_and(|s| s != nix::sys::signal::Signal::SIGHUP) {
-                        interrupted = true;
-                        break 'outer;
-                    }
+                if signals::wait_for_stop(&signals, None, Some(next))?
+                    .stop
+                    .is_some()
+                {
+                    interrupted = true;
+                    break 'outer;
                 }
                 if Instant::now() >= next {
                     break;

@@ -7,7 +7,7 @@
 
 use std::io::{self, Write};
 
-use kbridge::{BoardInfo, LineInfo};
+use kbridge::{BoardInfo, Event, LineInfo};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -63,7 +63,9 @@ pub(crate) struct ToggleJson<'a> {
     pub(crate) toggled: &'a [&'a str],
 }
 
-#[derive(Serialize)]
+/// One change event: the fields of an [`Event`] that `watch` prints, as text or JSON (the
+/// library's `Event` can't be built outside it, so this is also what the tests construct).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub(crate) struct EventJson<'a> {
     pub(crate) seq: u64,
     pub(crate) timestamp_ns: u64,
@@ -73,6 +75,21 @@ pub(crate) struct EventJson<'a> {
     pub(crate) old_value: u32,
     pub(crate) new_value: u32,
     pub(crate) dropped: u32,
+}
+
+impl<'a> From<&'a Event> for EventJson<'a> {
+    fn from(e: &'a Event) -> Self {
+        EventJson {
+            seq: e.seq,
+            timestamp_ns: e.timestamp_ns,
+            line: &e.line,
+            kind: e.kind.to_string(),
+            source: e.source.to_string(),
+            old_value: e.old_value,
+            new_value: e.new_value,
+            dropped: e.dropped,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -139,6 +156,20 @@ pub(crate) fn json<T: Serialize>(out: &mut impl Write, value: &T) -> io::Result<
     };
     serde_json::to_writer(&mut *out, &doc).map_err(io::Error::from)?;
     writeln!(out)
+}
+
+/// A command's result: its JSON document with `json`, else its text form through `text`.
+pub(crate) fn document<T: Serialize, W: Write>(
+    out: &mut W,
+    json: bool,
+    value: &T,
+    text: impl FnOnce(&mut W, &T) -> io::Result<()>,
+) -> io::Result<()> {
+    if json {
+        self::json(out, value)
+    } else {
+        text(out, value)
+    }
 }
 
 /// `text` cut to `max` characters (the last one `…`), so tables fit 80 columns; the JSON

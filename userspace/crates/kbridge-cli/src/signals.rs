@@ -15,6 +15,8 @@ use nix::poll::{PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 
+use crate::Failure;
+
 /// The blocked signals and the descriptor they are read from.
 #[derive(Debug)]
 pub(crate) struct Signals {
@@ -96,6 +98,45 @@ pub(crate) fn wait(
     Ok(Ready {
         signal: ready(0),
         other: ready(1),
+    })
+}
+
+/// What [`wait_for_stop`] saw.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Woken {
+    /// SIGINT or SIGTERM arrived: the command stops.
+    pub(crate) stop: Option<Signal>,
+    /// The other descriptor is ready, as in [`Ready::other`].
+    pub(crate) other: bool,
+}
+
+impl Signals {
+    /// [`Signals::new`] for the commands that stop on a signal (`watch`, `blink`).
+    pub(crate) fn for_command() -> Result<Self, Failure> {
+        Signals::new().map_err(|e| Failure::Usage(format!("signals: {e}")))
+    }
+}
+
+/// For the commands that stop on SIGINT or SIGTERM and carry on through SIGHUP (`watch`,
+/// `blink`): [`wait`], then, if the signalfd is ready, reads one signal; `stop` is that
+/// signal unless it is SIGHUP.
+pub(crate) fn wait_for_stop(
+    signals: &Signals,
+    other: Option<BorrowedFd<'_>>,
+    deadline: Option<Instant>,
+) -> Result<Woken, Failure> {
+    let ready = wait(signals, other, deadline).map_err(|e| Failure::Usage(format!("poll: {e}")))?;
+    let stop = if ready.signal {
+        signals
+            .pending()
+            .map_err(|e| Failure::Usage(format!("signals: {e}")))?
+            .filter(|&sig| sig != Signal::SIGHUP)
+    } else {
+        None
+    };
+    Ok(Woken {
+        stop,
+        other: ready.other,
     })
 }
 

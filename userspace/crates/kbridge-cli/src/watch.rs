@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use kbridge::{Backend, Config, Error, Event, Interface, LineInfo};
+use kbridge::{Backend, Config, Error, Interface, LineInfo};
 use serde::Serialize;
 
 use crate::output::{self, EventJson};
@@ -38,11 +38,11 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
 
 /// `{"type":"event", <the event's fields>}`.
 #[derive(Serialize)]
-struct WatchEventJson<'a> {
+struct WatchEventJson<'a, 'b> {
     #[serde(rename = "type")]
     ty: &'static str,
     #[serde(flatten)]
-    event: EventJson<'a>,
+    event: &'b EventJson<'a>,
 }
 
 /// `{"type":"gap","dropped":N,"before_seq":S}`.
@@ -81,37 +81,8 @@ fn lines(backend: &mut dyn Backend, cfg: &Config) -> Result<Vec<LineInfo>, Error
     }
 }
 
-/// The fields of an [`Event`] that `watch` prints (the library's `Event` can't be built
-/// outside it, so this is also what the tests construct).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Record<'a> {
-    pub(crate) seq: u64,
-    pub(crate) timestamp_ns: u64,
-    pub(crate) line: &'a str,
-    pub(crate) kind: String,
-    pub(crate) source: String,
-    pub(crate) old_value: u32,
-    pub(crate) new_value: u32,
-    pub(crate) dropped: u32,
-}
-
-impl<'a> From<&'a Event> for Record<'a> {
-    fn from(e: &'a Event) -> Self {
-        Record {
-            seq: e.seq,
-            timestamp_ns: e.timestamp_ns,
-            line: &e.line,
-            kind: e.kind.to_string(),
-            source: e.source.to_string(),
-            old_value: e.old_value,
-            new_value: e.new_value,
-            dropped: e.dropped,
-        }
-    }
-}
-
 /// `seq=S t=SECS.NANOS LINE OLD -> NEW source=SOURCE [dropped=N]`.
-fn event_text(out: &mut impl Write, e: &Record<'_>) -> io::Result<()> {
+fn event_text(out: &mut impl Write, e: &EventJson<'_>) -> io::Result<()> {
     let secs = e.timestamp_ns / 1_000_000_000;
     let nanos = e.timestamp_ns % 1_000_000_000;
     write!(
@@ -129,7 +100,7 @@ fn event_text(out: &mut impl Write, e: &Record<'_>) -> io::Result<()> {
 /// event unless it is filtered out.
 pub(crate) fn render(
     out: &mut impl Write,
-    ev: &Record<'_>,
+    ev: &EventJson<'_>,
     names: &[String],
     json: bool,
     summary: &mut Summary,
@@ -154,17 +125,13 @@ pub(crate) fn render(
     if names.is_empty() || names.iter().any(|n| n == ev.line) {
         summary.shown += 1;
         if json {
-            let event = EventJson {
-                seq: ev.seq,
-                timestamp_ns: ev.timestamp_ns,
-                line: ev.line,
-                kind: ev.kind.clone(),
-                source: ev.source.clone(),
-                old_value: ev.old_value,
-                new_value: ev.new_value,
-                dropped: ev.dropped,
-            };
-            output::json(out, &WatchEventJson { ty: "event", event })?;
+            output::json(
+                out,
+                &WatchEventJson {
+                    ty: "event",
+                    event: ev,
+                },
+            )?;
         } else {
             event_text(out, ev)?;
         }
@@ -180,7 +147,7 @@ pub(crate) fn run(
     json: bool,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
-    let signals = Signals::new().map_err(|e| Failure::Usage(format!("signals: {e}")))?;
+    let signals = Signals::for_command()?;
     let mut backend = kbridge::open(via, cfg)?;
     if !args.names.is_empty() {
         let known = lines(backend.as_mut(), cfg)?;
@@ -204,23 +171,15 @@ pub(crate) fn run(
             break "count reached".to_owned();
         }
         let deadline = args.timeout.map(|t| last + t);
-        let ready = signals::wait(&signals, Some(stream_fd(&stream)), deadline)
-            .map_err(|e| Failure::Usage(format!("poll: {e}")))?;
-        if ready.signal {
-            if let Some(sig) = signals
-                .pending()
-                .map_err(|e| Failure::Usage(format!("signals: {e}")))?
-            {
-                if sig != nix::sys::signal::Signal::SIGHUP {
-                    break format!("stopped by {}", signals::name(sig));
-                }
-            }
+        let ready = signals::wait_for_stop(&signals, Some(stream_fd(&stream)), deadline)?;
+        if let Some(sig) = ready.stop {
+            break format!("stopped by {}", signals::name(sig));
         }
         if ready.other {
             // Everything available now, without blocking (errors: board gone, ...).
             while let Some(ev) = stream.next_timeout(Some(Duration::ZERO))? {
                 last = Instant::now();
-                render(out, &Record::from(&ev), &args.names, json, &mut summary)?;
+                render(out, &EventJson::from(&ev), &args.names, json, &mut summary)?;
                 if args.count.is_some_and(|c| summary.shown >= c) {
                     break;
                 }
@@ -244,8 +203,8 @@ fn stream_fd(stream: &kbridge::EventStream) -> std::os::fd::BorrowedFd<'_> {
 mod tests {
     use super::*;
 
-    fn event(seq: u64, line: &'static str, dropped: u32) -> Record<'static> {
-        Record {
+    fn event(seq: u64, line: &'static str, dropped: u32) -> EventJson<'static> {
+        EventJson {
             seq,
             timestamp_ns: 1_500_000_000,
             line,

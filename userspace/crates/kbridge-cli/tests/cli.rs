@@ -3,100 +3,29 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
 
-const PROC: &str = "\
-abi 1
-board test-board lines 3 seq 9
-line 0 led0 kind=led value=255 max=255 flags=- changes=4 source=sysfs changed_ns=1500000000
-line 1 relay kind=output value=1 max=1 flags=active-low changes=1 source=ioctl changed_ns=2000000000
-line 2 button kind=input value=0 max=1 flags=- changes=0 source=init changed_ns=1000
-ops procfs=1 sysfs=0 chardev=0 ioctl=3 mmap=0 netlink=0
-events delivered=0 dropped=0
-";
+use std::process::Command;
 
-struct Tree(PathBuf);
+use common::{code, stderr, stdout, Tree};
 
-impl Tree {
-    /// An empty root: the module is "not loaded".
-    fn empty() -> Self {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "kbridge-cli-test-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        Tree(dir)
-    }
-
-    /// A root with /proc/kbridge and the sysfs lines of the same board.
-    fn board() -> Self {
-        let t = Tree::empty();
-        t.write("proc/kbridge", PROC);
-        for (name, kind, value, max, low) in [
-            ("led0", "led", 255, 255, 0),
-            ("relay", "output", 1, 1, 1),
-            ("button", "input", 0, 1, 0),
-        ] {
-            let d = format!("sys/class/misc/kbridge/device/lines/{name}");
-            t.write(&format!("{d}/name"), &format!("{name}\n"));
-            t.write(&format!("{d}/kind"), &format!("{kind}\n"));
-            t.write(&format!("{d}/value"), &format!("{value}\n"));
-            t.write(&format!("{d}/max_value"), &format!("{max}\n"));
-            t.write(&format!("{d}/active_low"), &format!("{low}\n"));
-        }
-        t
-    }
-
-    fn write(&self, rel: &str, text: &str) {
-        let p = self.0.join(rel);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(p, text).unwrap();
-    }
-
-    fn value(&self, name: &str) -> String {
-        fs::read_to_string(
-            self.0
-                .join(format!("sys/class/misc/kbridge/device/lines/{name}/value")),
-        )
-        .unwrap()
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        kbridge(&self.0, args)
-    }
-}
-
-impl Drop for Tree {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-fn kbridge(root: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kbridge"))
-        .args(args)
-        .env("KBRIDGE_ROOT", root)
-        .output()
-        .unwrap()
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
-}
+/// Every subcommand; the top-level help lists each and each has its own help.
+const SUBCOMMANDS: [&str; 14] = [
+    "info",
+    "list",
+    "get",
+    "set",
+    "toggle",
+    "watch",
+    "blink",
+    "agent",
+    "interfaces",
+    "status",
+    "bench",
+    "selftest",
+    "completions",
+    "manpage",
+];
 
 #[test]
 fn version_names_the_abi() {
@@ -113,21 +42,10 @@ fn help_lists_commands_options_and_exit_codes() {
     let o = Tree::empty().run(&["--help"]);
     assert_eq!(code(&o), 0);
     let help = stdout(&o);
-    for word in [
-        "info",
-        "list",
-        "get",
-        "set",
-        "toggle",
-        "watch",
-        "blink",
-        "agent",
-        "interfaces",
-        "--via",
-        "--json",
-        "ioctl",
-        "module not loaded",
-    ] {
+    for word in SUBCOMMANDS
+        .iter()
+        .chain(&["--via", "--json", "ioctl", "module not loaded"])
+    {
         assert!(help.contains(word), "help lacks {word}:\n{help}");
     }
     assert!(!help.contains("--root"), "--root is a hidden testing aid");
@@ -397,22 +315,7 @@ fn completions_and_manpage_generate() {
 #[test]
 fn every_subcommand_help_has_examples() {
     let t = Tree::empty();
-    for sub in [
-        "info",
-        "list",
-        "get",
-        "set",
-        "toggle",
-        "watch",
-        "blink",
-        "agent",
-        "interfaces",
-        "status",
-        "bench",
-        "selftest",
-        "completions",
-        "manpage",
-    ] {
+    for sub in SUBCOMMANDS {
         let o = t.run(&[sub, "--help"]);
         assert_eq!(code(&o), 0, "{sub}");
         assert!(

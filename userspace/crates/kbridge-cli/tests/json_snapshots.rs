@@ -8,78 +8,21 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
 
-const PROC: &str = "\
-abi 1
-board test-board lines 3 seq 9
-line 0 led0 kind=led value=255 max=255 flags=- changes=4 source=sysfs changed_ns=1500000000
-line 1 relay kind=output value=1 max=1 flags=active-low changes=1 source=ioctl changed_ns=2000000000
-line 2 button kind=input value=0 max=1 flags=- changes=0 source=init changed_ns=1000
-ops procfs=1 sysfs=0 chardev=0 ioctl=3 mmap=0 netlink=0
-events delivered=0 dropped=0
-";
-
-struct Tree(PathBuf);
+use common::{code, Tree};
 
 impl Tree {
-    fn empty() -> Self {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "kbridge-snap-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        Tree(dir)
-    }
-
-    /// procfs and sysfs of a 3-line board, and /sys/module/kbridge; no /dev/kbridge.
-    fn board() -> Self {
-        let t = Tree::empty();
-        t.write("proc/kbridge", PROC);
+    /// [`Tree::board`] and /sys/module/kbridge; no /dev/kbridge.
+    fn loaded() -> Self {
+        let t = Tree::board();
         fs::create_dir_all(t.0.join("sys/module/kbridge")).unwrap();
-        for (name, kind, value, max, low) in [
-            ("led0", "led", 255, 255, 0),
-            ("relay", "output", 1, 1, 1),
-            ("button", "input", 0, 1, 0),
-        ] {
-            let d = format!("sys/class/misc/kbridge/device/lines/{name}");
-            t.write(&format!("{d}/name"), &format!("{name}\n"));
-            t.write(&format!("{d}/kind"), &format!("{kind}\n"));
-            t.write(&format!("{d}/value"), &format!("{value}\n"));
-            t.write(&format!("{d}/max_value"), &format!("{max}\n"));
-            t.write(&format!("{d}/active_low"), &format!("{low}\n"));
-        }
         t
-    }
-
-    fn write(&self, rel: &str, text: &str) {
-        let p = self.0.join(rel);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(p, text).unwrap();
-    }
-
-    fn value(&self, name: &str) -> String {
-        fs::read_to_string(
-            self.0
-                .join(format!("sys/class/misc/kbridge/device/lines/{name}/value")),
-        )
-        .unwrap()
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_kbridge"))
-            .args(args)
-            .env("KBRIDGE_ROOT", &self.0)
-            .output()
-            .unwrap()
     }
 
     /// The one JSON document on stdout (or stderr), with the tree's path replaced.
@@ -90,16 +33,6 @@ impl Tree {
         assert_eq!(text.lines().count(), 1, "one document per line: {text}");
         serde_json::from_str(&text).unwrap()
     }
-}
-
-impl Drop for Tree {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap()
 }
 
 fn snapshot_dir() -> PathBuf {
@@ -147,7 +80,7 @@ fn zero_times(v: &mut Value) {
 
 #[test]
 fn info_list_get() {
-    let t = Tree::board();
+    let t = Tree::loaded();
     for (name, args) in [
         ("info", &["--json", "--via", "procfs", "info"][..]),
         ("list", &["--json", "--via", "procfs", "list"]),
@@ -165,7 +98,7 @@ fn info_list_get() {
 
 #[test]
 fn set_and_toggle() {
-    let t = Tree::board();
+    let t = Tree::loaded();
     let o = t.run(&["--json", "--via", "sysfs", "set", "led0=3", "relay=0"]);
     assert_eq!(code(&o), 0);
     snapshot("set", &t.doc(&o.stdout));
@@ -183,7 +116,7 @@ fn interfaces() {
 
 #[test]
 fn errors() {
-    let t = Tree::board();
+    let t = Tree::loaded();
     let o = t.run(&["--json", "--via", "procfs", "get", "realy"]);
     assert_eq!(code(&o), 3);
     assert!(o.stdout.is_empty());
@@ -198,7 +131,7 @@ fn errors() {
 fn status() {
     // Loaded, but /dev/kbridge is a plain file: its ioctls fail (ENOTTY), so procfs and
     // sysfs are healthy and the /dev/kbridge interfaces are not.
-    let t = Tree::board();
+    let t = Tree::loaded();
     t.write("dev/kbridge", "");
     let o = t.run(&["--json", "status"]);
     assert_eq!(code(&o), 1, "an unhealthy interface fails status");
@@ -217,7 +150,7 @@ fn status() {
 
 #[test]
 fn bench() {
-    let t = Tree::board();
+    let t = Tree::loaded();
     let o = t.run(&[
         "--json", "bench", "--via", "procfs", "--via", "sysfs", "-n", "5", "--line", "led0",
     ]);
@@ -238,7 +171,7 @@ fn bench() {
 fn selftest() {
     // sysfs writes, sysfs and procfs read. The fake procfs never changes and there is no
     // event stream, so every check fails: this is the failure shape, and exit status 1.
-    let t = Tree::board();
+    let t = Tree::loaded();
     let o = t.run(&[
         "--json", "selftest", "--via", "sysfs", "--via", "procfs", "--line", "led0", "--line",
         "relay",
@@ -255,7 +188,7 @@ fn selftest() {
 
 #[test]
 fn human_output_fits_80_columns() {
-    let t = Tree::board();
+    let t = Tree::loaded();
     t.write("dev/kbridge", "");
     for args in [
         &["--via", "procfs", "list"][..],

@@ -46,11 +46,11 @@ use aya::programs::links::{FdLink, PinnedLink};
 use aya::programs::TracePoint;
 use aya::Ebpf;
 use kbridge_abi as abi;
-use nix::poll::{PollFd, PollFlags, PollTimeout};
+use nix::poll::PollFlags;
 
 use crate::backend::Backend;
 use crate::device::Device;
-use crate::events::{EventSource, EventStream};
+use crate::events::{wait_readable, EventSource, EventStream};
 use crate::sys;
 use crate::{BoardInfo, Config, Error, Event, Interface, LineInfo, LineKind, Result, Source};
 
@@ -689,28 +689,7 @@ impl BpfEvents {
 
     /// Waits until the ring buffer polls readable; `false` on timeout.
     fn wait(&self, deadline: Option<Instant>) -> Result<bool> {
-        loop {
-            let remaining = match deadline {
-                None => PollTimeout::NONE,
-                Some(d) => {
-                    let left = d.saturating_duration_since(Instant::now());
-                    PollTimeout::try_from(left).unwrap_or(PollTimeout::MAX)
-                }
-            };
-            let mut fds = [PollFd::new(self.fd.as_fd(), PollFlags::POLLIN)];
-            match nix::poll::poll(&mut fds, remaining) {
-                Ok(0) => return Ok(false),
-                Ok(_) => return Ok(true),
-                Err(nix::errno::Errno::EINTR) => {}
-                Err(e) => {
-                    return Err(Error::Os {
-                        via: VIA,
-                        op: "poll",
-                        source: io::Error::from(e),
-                    })
-                }
-            }
-        }
+        wait_readable(self.fd.as_fd(), deadline, PollFlags::POLLIN, VIA)
     }
 }
 

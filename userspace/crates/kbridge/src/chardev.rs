@@ -17,12 +17,12 @@ use std::os::fd::{AsFd, BorrowedFd};
 use std::time::{Duration, Instant};
 
 use kbridge_abi as abi;
-use nix::poll::{PollFd, PollFlags, PollTimeout};
+use nix::poll::PollFlags;
 
 use crate::backend::{check_set_request, check_toggle_request, check_unique, Backend};
 use crate::device::Device;
 use crate::error::libc_errno;
-use crate::events::{EventSource, EventStream};
+use crate::events::{wait_readable, EventSource, EventStream};
 use crate::{BoardInfo, Config, Error, Event, Interface, LineInfo, LineKind, Result, Source};
 
 const VIA: Interface = Interface::Chardev;
@@ -216,41 +216,10 @@ impl ChardevEvents {
         })
     }
 
-    /// Waits for readability; `false` on timeout.
+    /// Waits for readability; `false` on timeout. POLLERR/POLLHUP: the board is gone.
     fn wait(&self, timeout: Option<Duration>) -> Result<bool> {
         let deadline = timeout.map(|t| Instant::now() + t);
-        loop {
-            let remaining = match deadline {
-                None => PollTimeout::NONE,
-                Some(d) => {
-                    let left = d.saturating_duration_since(Instant::now());
-                    PollTimeout::try_from(left).unwrap_or(PollTimeout::MAX)
-                }
-            };
-            let mut fds = [PollFd::new(self.file.as_fd(), PollFlags::POLLIN)];
-            match nix::poll::poll(&mut fds, remaining) {
-                Ok(0) => return Ok(false),
-                Ok(_) => {
-                    let revents = fds[0].revents().unwrap_or(PollFlags::empty());
-                    if revents.contains(PollFlags::POLLIN) {
-                        return Ok(true);
-                    }
-                    if revents
-                        .intersects(PollFlags::POLLERR | PollFlags::POLLHUP | PollFlags::POLLNVAL)
-                    {
-                        return Err(Error::protocol(VIA, format!("poll reported {revents:?}")));
-                    }
-                }
-                Err(nix::errno::Errno::EINTR) => {}
-                Err(e) => {
-                    return Err(Error::Os {
-                        via: VIA,
-                        op: "poll",
-                        source: io::Error::from(e),
-                    })
-                }
-            }
-        }
+        wait_readable(self.file.as_fd(), deadline, PollFlags::POLLIN, VIA)
     }
 }
 

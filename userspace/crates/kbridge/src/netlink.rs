@@ -26,10 +26,10 @@ use neli::nl::{NlPayload, NlmsghdrBuilder};
 use neli::socket::synchronous::NlSocketHandle;
 use neli::types::{Buffer, GenlBuffer};
 use neli::utils::Groups;
-use nix::poll::{PollFd, PollFlags, PollTimeout};
+use nix::poll::PollFlags;
 
 use crate::backend::{check_set_request, check_toggle_request, check_unique, Backend};
-use crate::events::{EventSource, EventStream};
+use crate::events::{wait_readable, EventSource, EventStream};
 use crate::{BoardInfo, Error, Event, Interface, LineInfo, LineKind, Result, Source};
 
 const VIA: Interface = Interface::Netlink;
@@ -720,29 +720,16 @@ impl NetlinkEvents {
         })
     }
 
+    /// Waits until the socket polls readable; `false` on timeout. A pending socket error (an
+    /// overrun's `ENOBUFS`, possibly with nothing queued) counts as readable: [`Self::read`]
+    /// takes it.
     fn wait(&self, deadline: Option<Instant>) -> Result<bool> {
-        loop {
-            let remaining = match deadline {
-                None => PollTimeout::NONE,
-                Some(d) => {
-                    let left = d.saturating_duration_since(Instant::now());
-                    PollTimeout::try_from(left).unwrap_or(PollTimeout::MAX)
-                }
-            };
-            let mut fds = [PollFd::new(self.as_fd(), PollFlags::POLLIN)];
-            match nix::poll::poll(&mut fds, remaining) {
-                Ok(0) => return Ok(false),
-                Ok(_) => return Ok(true),
-                Err(nix::errno::Errno::EINTR) => {}
-                Err(e) => {
-                    return Err(Error::Os {
-                        via: VIA,
-                        op: "poll",
-                        source: io::Error::from(e),
-                    })
-                }
-            }
-        }
+        wait_readable(
+            self.as_fd(),
+            deadline,
+            PollFlags::POLLIN | PollFlags::POLLERR,
+            VIA,
+        )
     }
 
     /// Reads one datagram (blocking; called when poll said readable) into `pending`.

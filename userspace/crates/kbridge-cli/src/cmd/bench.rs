@@ -443,11 +443,7 @@ pub(crate) fn run(
     out: &mut impl Write,
 ) -> Result<(), Failure> {
     let b = collect(args, vias, cfg)?;
-    if json {
-        output::json(out, &b)?;
-    } else {
-        text(out, &b)?;
-    }
+    output::document(out, json, &b, text)?;
     Ok(())
 }
 

@@ -477,11 +477,7 @@ pub(crate) fn run(
     out: &mut impl Write,
 ) -> Result<(), Failure> {
     let doc = collect(args, vias, cfg)?;
-    if json {
-        output::json(out, &doc)?;
-    } else {
-        text(out, &doc)?;
-    }
+    output::document(out, json, &doc, text)?;
     out.flush()?;
     if doc.ok {
         Ok(())

@@ -236,11 +236,7 @@ pub(crate) fn text(out: &mut impl Write, s: &StatusJson) -> std::io::Result<()> 
 
 pub(crate) fn run(cfg: &Config, json: bool, out: &mut impl Write) -> Result<(), Failure> {
     let (status, error) = collect(cfg);
-    if json {
-        output::json(out, &status)?;
-    } else {
-        text(out, &status)?;
-    }
+    output::document(out, json, &status, text)?;
     out.flush()?;
     match error {
         Some(e) => Err(Failure::Kbridge(e)),
