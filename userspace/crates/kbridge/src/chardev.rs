@@ -22,8 +22,8 @@ use nix::poll::PollFlags;
 use crate::backend::{check_set_request, check_toggle_request, check_unique, Backend};
 use crate::device::Device;
 use crate::error::libc_errno;
-use crate::events::{wait_readable, EventSource, EventStream};
-use crate::{BoardInfo, Config, Error, Event, Interface, LineInfo, LineKind, Result, Source};
+use crate::events::{event_from_record, wait_readable, EventSource, EventStream};
+use crate::{BoardInfo, Config, Error, Event, Interface, LineInfo, Result};
 
 const VIA: Interface = Interface::Chardev;
 
@@ -153,7 +153,7 @@ impl Backend for ChardevBackend {
 #[derive(Debug)]
 pub struct ChardevEvents {
     file: File,
-    names: Vec<(String, LineKind)>,
+    names: Vec<String>,
     pending: VecDeque<Event>,
     buf: Vec<u8>,
 }
@@ -184,11 +184,7 @@ impl ChardevEvents {
     /// Opens a new reader on `/dev/kbridge`.
     pub fn open(config: &Config) -> Result<Self> {
         let mut dev = Device::open(VIA, config)?;
-        let names = dev
-            .table()?
-            .iter()
-            .map(|l| (l.name.clone(), l.kind))
-            .collect();
+        let names = dev.table()?.iter().map(|l| l.name.clone()).collect();
         // A separate open file: the reader's queue starts now.
         let path = config.dev_path();
         let file = File::open(&path).map_err(|e| Error::open(VIA, "open", &path, e))?;
@@ -201,19 +197,7 @@ impl ChardevEvents {
     }
 
     fn to_event(&self, rec: &abi::EventRecord) -> Result<Event> {
-        let (line, _) = self.names.get(usize::from(rec.line)).ok_or_else(|| {
-            Error::protocol(VIA, format!("event for unknown line index {}", rec.line))
-        })?;
-        Ok(Event {
-            seq: rec.seq,
-            timestamp_ns: rec.timestamp_ns,
-            line: line.clone(),
-            kind: LineKind::from_abi(rec.kind),
-            source: Source::from_abi(rec.source),
-            old_value: rec.old_value,
-            new_value: rec.new_value,
-            dropped: rec.dropped,
-        })
+        event_from_record(rec, &self.names, VIA, rec.dropped)
     }
 
     /// Waits for readability; `false` on timeout. POLLERR/POLLHUP: the board is gone.

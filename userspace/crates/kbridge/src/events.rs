@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout};
 
-use crate::{Error, Event, Interface, Result};
+use kbridge_abi as abi;
+
+use crate::{Error, Event, Interface, LineKind, Result, Source};
 
 /// One transport's event reader.
 pub trait EventSource: fmt::Debug + Send {
@@ -115,6 +117,29 @@ pub(crate) fn wait_readable(
             }
         }
     }
+}
+
+/// A kernel event record (line by index) as an [`Event`] (line by name, from `names`, the
+/// line table in index order), with `dropped` events lost just before it.
+pub(crate) fn event_from_record(
+    rec: &abi::EventRecord,
+    names: &[String],
+    via: Interface,
+    dropped: u32,
+) -> Result<Event> {
+    let line = names.get(usize::from(rec.line)).ok_or_else(|| {
+        Error::protocol(via, format!("event for unknown line index {}", rec.line))
+    })?;
+    Ok(Event {
+        seq: rec.seq,
+        timestamp_ns: rec.timestamp_ns,
+        line: line.clone(),
+        kind: LineKind::from_abi(rec.kind),
+        source: Source::from_abi(rec.source),
+        old_value: rec.old_value,
+        new_value: rec.new_value,
+        dropped,
+    })
 }
 
 #[cfg(test)]
