@@ -310,7 +310,7 @@ pub(crate) enum Via {
     Ioctl,
     /// /dev/kbridge shared page (read-only)
     Mmap,
-    /// generic netlink (not implemented yet)
+    /// generic netlink family kbridge (atomic, events)
     Netlink,
     /// BPF maps pinned by `kbridge bpf attach` (read-only, events)
     Bpf,

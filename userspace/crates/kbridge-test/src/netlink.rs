@@ -9,14 +9,15 @@ use std::process::Command;
 
 use kbridge::netlink::{change, cmd, line, Client, RawAttr, Reply};
 use kbridge::Error;
+use nix::errno::Errno;
 
 use crate::report::Report;
 
-const EPERM: i32 = 1;
-const ENOENT: i32 = 2;
-const EINVAL: i32 = 22;
-const ERANGE: i32 = 34;
-const EOPNOTSUPP: i32 = 95;
+const EPERM: i32 = Errno::EPERM as i32;
+const ENOENT: i32 = Errno::ENOENT as i32;
+const EINVAL: i32 = Errno::EINVAL as i32;
+const ERANGE: i32 = Errno::ERANGE as i32;
+const EOPNOTSUPP: i32 = Errno::EOPNOTSUPP as i32;
 
 /// uid/gid of the unprivileged `user` of the test initramfs.
 const USER_ID: u32 = 1000;

@@ -57,7 +57,7 @@ pub trait Backend {
         Err(Error::Unsupported {
             via: self.via(),
             op: "watch events",
-            reason: "events are read from the character device; use chardev",
+            reason: "events come from chardev, netlink or bpf; use one of those",
         })
     }
 }
@@ -67,7 +67,7 @@ fn read_only(via: Interface, op: &'static str) -> Error {
         via,
         op,
         reason: match via {
-            Interface::Netlink | Interface::Bpf => "not implemented yet",
+            Interface::Bpf => "the BPF maps only mirror the state; use ioctl, chardev or sysfs",
             _ => "this interface is read-only; use ioctl, chardev or sysfs",
         },
     }

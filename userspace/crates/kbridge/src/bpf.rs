@@ -50,9 +50,9 @@ use nix::poll::PollFlags;
 
 use crate::backend::Backend;
 use crate::device::Device;
-use crate::events::{wait_readable, EventSource, EventStream};
+use crate::events::{event_from_record, wait_readable, EventSource, EventStream};
 use crate::sys;
-use crate::{BoardInfo, Config, Error, Event, Interface, LineInfo, LineKind, Result, Source};
+use crate::{BoardInfo, Config, Error, Event, Interface, LineInfo, Result, Source};
 
 const VIA: Interface = Interface::Bpf;
 
@@ -571,24 +571,8 @@ impl Backend for BpfBackend {
         Ok(out)
     }
 
-    fn set(&mut self, _values: &[(&str, u32)]) -> Result<()> {
-        Err(read_only("set lines"))
-    }
-
-    fn toggle(&mut self, _names: &[&str]) -> Result<()> {
-        Err(read_only("toggle lines"))
-    }
-
     fn events(&mut self) -> Result<EventStream> {
         Ok(EventStream::new(Box::new(BpfEvents::open(&self.config)?)))
-    }
-}
-
-fn read_only(op: &'static str) -> Error {
-    Error::Unsupported {
-        via: VIA,
-        op,
-        reason: "the BPF maps only mirror the state; use ioctl, chardev or sysfs",
     }
 }
 
@@ -670,21 +654,14 @@ impl BpfEvents {
     }
 
     fn take_event(&mut self, rec: &abi::EventRecord) -> Result<Event> {
-        let line = self.names.get(usize::from(rec.line)).ok_or_else(|| {
-            Error::protocol(VIA, format!("event for unknown line index {}", rec.line))
-        })?;
-        let lost = drop_delta(self.dropped_total, rec.dropped);
+        let event = event_from_record(
+            rec,
+            &self.names,
+            VIA,
+            drop_delta(self.dropped_total, rec.dropped),
+        )?;
         self.dropped_total = rec.dropped;
-        Ok(Event {
-            seq: rec.seq,
-            timestamp_ns: rec.timestamp_ns,
-            line: line.clone(),
-            kind: LineKind::from_abi(rec.kind),
-            source: Source::from_abi(rec.source),
-            old_value: rec.old_value,
-            new_value: rec.new_value,
-            dropped: lost,
-        })
+        Ok(event)
     }
 
     /// Waits until the ring buffer polls readable; `false` on timeout.

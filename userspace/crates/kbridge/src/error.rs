@@ -223,10 +223,14 @@ impl Error {
     }
 }
 
-/// The few errno values the library reasons about (Linux numbering, all architectures).
+/// The few errno values the library reasons about, as the `i32` that `raw_os_error()` and
+/// the kernel's replies carry.
 pub(crate) mod libc_errno {
-    pub(crate) const ENOENT: i32 = 2;
-    pub(crate) const EINVAL: i32 = 22;
+    use nix::errno::Errno;
+    pub(crate) const ENOENT: i32 = Errno::ENOENT as i32;
+    pub(crate) const EINVAL: i32 = Errno::EINVAL as i32;
+    pub(crate) const ERANGE: i32 = Errno::ERANGE as i32;
+    pub(crate) const ENOBUFS: i32 = Errno::ENOBUFS as i32;
 }
 
 #[cfg(test)]

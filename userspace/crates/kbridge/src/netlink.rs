@@ -129,10 +129,7 @@ pub mod event {
 
 /// `NLA_TYPE_MASK`.
 const NLA_TYPE_MASK: u16 = 0x3fff;
-const ENOENT: i32 = 2;
-const EINVAL: i32 = 22;
-const ERANGE: i32 = 34;
-const ENOBUFS: i32 = 105;
+use crate::error::libc_errno::{EINVAL, ENOBUFS, ENOENT, ERANGE};
 
 /// One attribute of a request, encoded as given (no checks: `kbridge-test` sends bad ones).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -72,9 +72,10 @@ fn load(path: &Path, via_override: Option<Interface>) -> Result<AgentConfig, Vec
 
 /// Whether an error means the board went away (module unloaded, device unbound).
 fn is_gone(e: &Error) -> bool {
-    const ENOENT: i32 = 2;
-    const ENXIO: i32 = 6;
-    const ENODEV: i32 = 19;
+    use nix::errno::Errno;
+    const ENOENT: i32 = Errno::ENOENT as i32;
+    const ENXIO: i32 = Errno::ENXIO as i32;
+    const ENODEV: i32 = Errno::ENODEV as i32;
     match e {
         Error::NotLoaded { .. } | Error::Protocol { .. } => true,
         Error::Os { source, .. } => {

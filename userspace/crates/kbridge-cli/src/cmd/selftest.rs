@@ -256,24 +256,8 @@ fn open_interfaces(vias: &[Via], cfg: &Config) -> Result<Interfaces, Failure> {
     for via in interfaces {
         let caps = via.capabilities();
         let open = || kbridge::open(via, cfg);
-        if !caps.read && !caps.write {
-            let reason = match open() {
-                Err(Error::Unsupported { reason, .. }) => format!("not available: {reason}"),
-                _ => "neither reads nor writes values".to_owned(),
-            };
-            skipped.push(SkippedInterface {
-                via: via.name(),
-                reason,
-            });
-            continue;
-        }
         match (open(), caps.read && caps.write) {
-            (Err(Error::Unsupported { reason, .. }), _) if !explicit => {
-                skipped.push(SkippedInterface {
-                    via: via.name(),
-                    reason: format!("not available: {reason}"),
-                });
-            }
+            // Switched off (the BPF program is not attached): skipped unless asked for.
             (Err(e @ Error::BpfNotAttached { .. }), _) if !explicit => {
                 skipped.push(SkippedInterface {
                     via: via.name(),

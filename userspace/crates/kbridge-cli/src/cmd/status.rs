@@ -60,13 +60,6 @@ fn probe(via: Interface, cfg: &Config, num_lines: Option<u32>) -> Probe {
     };
     let mut backend = match kbridge::open(via, cfg) {
         Ok(b) => b,
-        Err(Error::Unsupported { reason, .. }) => {
-            // No backend in this tool yet: reported, not a failure.
-            return Probe {
-                status: status(false, false, format!("not available: {reason}")),
-                error: None,
-            };
-        }
         Err(e @ Error::BpfNotAttached { .. }) => {
             // An opt-in interface that nobody switched on: reported, not a failure.
             return Probe {
