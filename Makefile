@@ -2,8 +2,10 @@
 # (scripts/setup-host.sh: idempotent, about a second when already done).
 #   make demo    build, boot the emulated board, show kbridge working, power off
 #   make test    host checks + in-guest tests on every kernel lane; ends "N passed, N failed, N skipped"
-#   make shell   interactive shell on the emulated board (LANE=6.12|latest|6.12-debug)
+#   make shell   interactive shell on the emulated board (LANE=6.12|latest|6.12-debug|rpi4)
 LANE ?= 6.12
+# The kernel a lane boots: rpi4 (QEMU raspi4b) boots lane 6.12's.
+KLANE = $(if $(filter rpi4,$(LANE)),6.12,$(LANE))
 S := scripts
 
 .PHONY: all setup kernels kmod agent demo test shell check clean distclean
@@ -17,7 +19,7 @@ kernels: setup
 	  [ $$rc = 0 ] || [ $$rc = 77 ] || exit $$rc; done
 
 kmod: setup
-	@$(S)/kernel.sh $(LANE) >/dev/null && $(S)/build-kmod.sh $(LANE)
+	@$(S)/kernel.sh $(KLANE) >/dev/null && $(S)/build-kmod.sh $(KLANE)
 
 agent: setup
 	@$(S)/build-agent.sh
@@ -26,7 +28,7 @@ demo:
 	@$(S)/demo.sh $(LANE)
 
 shell: setup
-	@$(S)/kernel.sh $(LANE) >/dev/null && $(S)/build-agent.sh >/dev/null && $(S)/run-guest.sh $(LANE) shell
+	@$(S)/kernel.sh $(KLANE) >/dev/null && $(S)/build-agent.sh >/dev/null && $(S)/run-guest.sh $(LANE) shell
 
 test:
 	@$(S)/test.sh

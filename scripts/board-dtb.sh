@@ -9,12 +9,15 @@
 . "$KB_ROOT/scripts/qemu.env"
 out="$KB_OUT/board"; mkdir -p "$out"
 overlays=("$KB_ROOT/conf/dts/qemu-board.dtso" "$@")
-key=$( { cat "${overlays[@]}" "$KB_ROOT/scripts/qemu.env"; "$KB_QEMU" --version | head -1; } | sha256sum | cut -c1-12)
+key=$( { cat "${overlays[@]}" "$KB_ROOT/scripts/qemu.env" "$0"; "$KB_QEMU" --version | head -1; } | sha256sum | cut -c1-12)
 dtb="$out/kbridge-qemu-$key.dtb"
 if [ ! -f "$dtb" ]; then
     "$KB_QEMU" -machine "$KB_QEMU_MACHINE,dumpdtb=$out/virt.dtb" -cpu "$KB_QEMU_CPU" \
         -smp "$KB_QEMU_SMP" -m "$KB_QEMU_MEM" -nographic -nic none >/dev/null 2>&1 \
         || kb_die "qemu dumpdtb failed"
+    # QEMU's tree carries no labels: name the nodes the board overlay refers to.
+    fdtput -c "$out/virt.dtb" /__symbols__
+    fdtput -t s "$out/virt.dtb" /__symbols__ pl061 /pl061@9030000
     dtbos=()
     for dtso in "${overlays[@]}"; do
         dtbo="$out/$(basename "$dtso" .dtso)-$key.dtbo"

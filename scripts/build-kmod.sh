@@ -19,8 +19,21 @@ mkdir -p "$tree/kmod" "$tree/$(dirname "$abi_rel")"
 done
 cmp -s "$KB_ROOT/$abi_rel" "$tree/$abi_rel" || cp -p "$KB_ROOT/$abi_rel" "$tree/$abi_rel"
 log="$KB_OUT/$lane/kmod-build.log"
-# shellcheck disable=SC2046
-if ! make -C "$kdir" M="$tree/kmod" $(kb_kmake_args "$lane") modules >"$log" 2>&1; then
+if [ "$(kb_lane_cc "$lane")" = gcc ]; then
+    # As oe-core's module.bbclass (module_do_compile) + module-rust.bbclass do:
+    # kmod/Makefile with KERNEL_SRC = the kernel source, O = its build dir, the
+    # kernel's own CC/LD/AR/OBJCOPY/STRIP, and KRUSTFLAGS (debug path remap).
+    srcdir=$(readlink -f "$kdir/source")
+    [ -f "$srcdir/Makefile" ] || kb_die "lane $lane: $kdir/source is not a kernel source tree"
+    x=aarch64-linux-gnu-
+    build=(make -C "$tree/kmod" KERNEL_SRC="$srcdir" O="$kdir" CC=${x}gcc LD=${x}ld AR=${x}ar
+           OBJCOPY=${x}objcopy STRIP=${x}strip KRUSTFLAGS="--remap-path-prefix=$tree=/usr/src/debug/kbridge"
+           $(kb_kmake_args "$lane") modules)
+else
+    # shellcheck disable=SC2046
+    build=(make -C "$kdir" M="$tree/kmod" $(kb_kmake_args "$lane") modules)
+fi
+if ! "${build[@]}" >"$log" 2>&1; then
     cat "$log" >&2; kb_die "lane $lane: kmod build failed"
 fi
 if grep -qiE '(^|[^-])warning' "$log"; then

@@ -37,7 +37,8 @@ fi
 
 # --- cache key -------------------------------------------------------------
 key=$( { echo "$srcname"; cat "${fragments[@]}"; "$KB_RUSTC" --version; \
-         "$KB_LLVM_BIN/clang" --version | head -1; echo "bindgen $bindgen_ver"; \
+         "$KB_LLVM_BIN/clang" --version | head -1; aarch64-linux-gnu-gcc --version | head -1; \
+         echo "bindgen $bindgen_ver"; \
          kb_kmake_args "$lane"; } | sha256sum | cut -c1-12)
 build="$KB_CACHE/kbuild/$lane-$key"
 if [ -f "$build/.kbridge-done" ]; then

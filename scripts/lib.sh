@@ -30,10 +30,20 @@ kb_lane_bindgen() {
 kb_bindgen_path() { echo "$KB_CACHE/tools/bindgen-$1/bin/bindgen"; }
 
 # Arguments every kernel/module make invocation needs for a lane.
+# Lane 6.12 (the gate, also booted by lane rpi4) builds the way oe-core builds
+# linux-yocto and linux-raspberrypi: C with the cross GCC (KERNEL_CC) and GNU ld,
+# Rust with rustc, libclang only inside bindgen. The other lanes use LLVM=1
+# (clang, ld.lld), the upstream Rust-for-Linux setup. 6.12-debug must stay on
+# clang: 6.12's init/Kconfig has RUST "depends on !KASAN || CC_IS_CLANG" (rustc's
+# KASAN instrumentation is LLVM's, so GCC + Rust + KASAN can't be configured).
 kb_kmake_args() {
     local bg; bg=$(kb_bindgen_path "$(kb_lane_bindgen "$1")")
-    echo "ARCH=arm64 LLVM=1 RUSTC=$KB_RUSTC HOSTRUSTC=$KB_RUSTC RUSTDOC=$KB_RUSTDOC BINDGEN=$bg"
+    local cc="LLVM=1"
+    [ "$(kb_lane_cc "$1")" = gcc ] && cc="CROSS_COMPILE=aarch64-linux-gnu-"
+    echo "ARCH=arm64 $cc RUSTC=$KB_RUSTC HOSTRUSTC=$KB_RUSTC RUSTDOC=$KB_RUSTDOC BINDGEN=$bg"
 }
+# The C compiler of a lane: gcc or clang.
+kb_lane_cc() { case "$1" in 6.12) echo gcc ;; *) echo clang ;; esac; }
 
 # The finished kernel build dir of a lane (written by scripts/kernel.sh).
 kb_kernel_dir() {

@@ -9,20 +9,47 @@ SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
 . /etc/os-release
 [ "${VERSION_CODENAME:-}" = bookworm ] || kb_log "warning: tested on Debian bookworm, this is ${PRETTY_NAME:-unknown}"
 
+# --- bookworm-backports, for QEMU only ------------------------------------------
+# bookworm's QEMU 7.2 has no raspi4b machine (lane rpi4): QEMU 10.x comes from
+# bookworm-backports, with a pin that lets only QEMU's own packages come from
+# there; everything else stays bookworm. Every lane runs on this one QEMU.
+bpo_src=/etc/apt/sources.list.d/kbridge-bookworm-backports.sources
+bpo_pin=/etc/apt/preferences.d/kbridge-qemu
+want_src=$(printf '%s\n' "Types: deb" "URIs: $KB_DEBIAN_MIRROR" "Suites: bookworm-backports" \
+    "Components: main" "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg")
+want_pin=$(printf '%s\n' "# kbridge: only QEMU comes from bookworm-backports (raspi4b machine)." \
+    "Package: qemu-system* qemu-utils qemu-block-extra" "Pin: release n=bookworm-backports" \
+    "Pin-Priority: 500")
+need_update=
+if [ "$(cat "$bpo_src" 2>/dev/null)" != "$want_src" ]; then
+    echo "$want_src" | $SUDO tee "$bpo_src" >/dev/null; need_update=1
+fi
+[ "$(cat "$bpo_pin" 2>/dev/null)" = "$want_pin" ] || echo "$want_pin" | $SUDO tee "$bpo_pin" >/dev/null
+
 # --- Debian packages ----------------------------------------------------------
 missing=""
 for p in $KB_APT_PACKAGES $KB_APT_PACKAGES_ARM64; do
     dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' || missing="$missing $p"
 done
-if [ -n "$missing" ]; then
-    kb_log "installing Debian packages:$missing"
+qemu_ver=$(dpkg-query -W -f='${Version}' qemu-system-arm 2>/dev/null || true)
+dpkg --compare-versions "${qemu_ver:-0}" ge "$KB_QEMU_MIN" || case " $missing " in
+    *" qemu-system-arm "*) ;; *) missing="$missing qemu-system-arm" ;; esac
+[ -z "$missing" ] || need_update=1
+if [ -n "$need_update" ]; then
     dpkg --print-foreign-architectures | grep -qx arm64 || $SUDO dpkg --add-architecture arm64
     $SUDO apt-get update -q >/dev/null || kb_die "apt-get update failed"
+fi
+if [ -n "$missing" ]; then
+    kb_log "installing Debian packages:$missing"
     # shellcheck disable=SC2086
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing \
         >"${TMPDIR:-/tmp}/kbridge-apt.log" 2>&1 \
         || { tail -20 "${TMPDIR:-/tmp}/kbridge-apt.log" >&2; kb_die "apt-get install failed (log: ${TMPDIR:-/tmp}/kbridge-apt.log)"; }
 fi
+
+qemu_ver=$(dpkg-query -W -f='${Version}' qemu-system-arm)
+dpkg --compare-versions "$qemu_ver" ge "$KB_QEMU_MIN" \
+    || kb_die "qemu-system-arm is $qemu_ver, need >= $KB_QEMU_MIN from bookworm-backports (see $bpo_pin)"
 
 # --- toolchain consistency ----------------------------------------------------
 rv=$("$KB_RUSTC" --version | awk '{print $2}')
