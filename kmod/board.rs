@@ -27,7 +27,7 @@ use crate::dt;
 use crate::gpio::Gpio;
 use crate::led::Led;
 use crate::platform::Device;
-use crate::shmem::SharedPage;
+use crate::shmem::{PageWriter, SharedPage};
 use crate::uaccess::now_ns;
 
 /// A validated line or board name (ABI rules: `abi::validate_name`).
@@ -74,6 +74,15 @@ impl Hw {
         match self {
             Hw::Gpio(g) => g.set(value != 0),
             Hw::Led(l) => l.set(value),
+        }
+    }
+
+    /// Whether kbridge may write the line now: EBUSY for an LED that a
+    /// trigger drives (even if the value would not change).
+    fn check_writable(&self) -> Result {
+        match self {
+            Hw::Led(l) if l.has_trigger() => Err(EBUSY),
+            _ => Ok(()),
         }
     }
 }
@@ -410,7 +419,26 @@ impl Board {
         if !st.alive {
             return Err(ENODEV);
         }
-        self.refresh_leds(&mut st);
+        // LEDs changed behind kbridge's back are recorded here too: their
+        // readers must be woken whatever becomes of the request itself.
+        let mut recorded = self.refresh_leds(&mut st);
+        let r = self.apply_locked(&mut st, ops, source, &mut recorded);
+        drop(st);
+        if recorded {
+            crate::chardev::wake_readers();
+        }
+        r
+    }
+
+    /// [`Self::apply`] with the lock held: returns the sequence number after
+    /// the changes; sets `recorded` when it recorded any change (readers to wake).
+    fn apply_locked(
+        &self,
+        st: &mut State,
+        ops: &[Op],
+        source: u8,
+        recorded: &mut bool,
+    ) -> Result<u64> {
         // Work out the target values in order, on a copy.
         let mut target = st.values;
         for op in ops {
@@ -426,6 +454,7 @@ impl Board {
             };
             let d = self.lines.get(i).ok_or(EINVAL)?;
             abi::check_set(d.kind, d.max, v).map_err(|_| EINVAL)?;
+            st.hw.get(i).ok_or(ENODEV)?.check_writable()?;
             *target.get_mut(i).ok_or(EINVAL)? = v;
         }
         // Write the hardware; undo on error.
@@ -440,27 +469,50 @@ impl Board {
                 continue;
             };
             if let Err(e) = st.hw.get(i).ok_or(ENODEV)?.write(new) {
-                for j in 0..i {
-                    if let (Some((old, _)), Some(h)) = (changed(j), st.hw.get(j)) {
-                        let _ = h.write(old);
-                    }
+                if self.undo(st, i, |j| changed(j).map(|(old, _)| old)) {
+                    *recorded = true;
                 }
                 return Err(e);
             }
         }
-        let mut any = false;
         for i in 0..n {
             if let Some((_, new)) = changed(i) {
-                self.record(&mut st, i, new, source);
-                any = true;
+                self.record(st, i, new, source);
+                *recorded = true;
             }
         }
-        let seq = st.seq;
-        drop(st);
-        if any {
-            crate::chardev::wake_readers();
+        Ok(st.seq)
+    }
+
+    /// A write to line `failed` failed: puts back the old value of every line
+    /// before it that `old_of` says was written. A line whose undo fails too is
+    /// logged, and its value re-read from the hardware and recorded (source
+    /// kernel), so the state never claims a value the hardware doesn't have.
+    /// Returns whether it recorded such a change.
+    fn undo(&self, st: &mut State, failed: usize, old_of: impl Fn(usize) -> Option<u32>) -> bool {
+        let mut recorded = false;
+        for j in 0..failed {
+            let (Some(old), Some(h)) = (old_of(j), st.hw.get(j)) else {
+                continue;
+            };
+            let Err(e) = h.write(old) else {
+                continue;
+            };
+            let name = self.lines.get(j).map_or("?", |l| l.name.as_str());
+            pr_err!(
+                "line '{}': undoing a failed request failed too (errno {})\n",
+                name,
+                e.to_errno()
+            );
+            // Whatever the line reads now is its state; record it if it differs.
+            if let Some(Ok(v)) = st.hw.get(j).map(Hw::read) {
+                if st.values.get(j).copied() != Some(v) {
+                    self.record(st, j, v, abi::SOURCE_KERNEL);
+                    recorded = true;
+                }
+            }
         }
-        Ok(seq)
+        recorded
     }
 
     /// An input line's interrupt fired: read it and record a change if any.
@@ -594,7 +646,7 @@ impl Board {
         st.hw = KVec::new();
         st.notify = KVec::new();
         drop(st);
-        crate::chardev::wake_readers();
+        crate::chardev::wake_readers_gone();
     }
 
     /// The input lines' GPIOs, for the interrupt registrations.
@@ -614,7 +666,7 @@ impl Board {
 }
 
 /// Writes lines `range` and the header's changing fields into the page.
-fn publish_lines(p: &SharedPage, st: &State, range: core::ops::Range<usize>) {
+fn publish_lines(p: &PageWriter<'_>, st: &State, range: core::ops::Range<usize>) {
     let mut bitmap = 0u64;
     for (i, v) in st.values.iter().enumerate() {
         if *v != 0 {
@@ -657,8 +709,19 @@ impl LineDesc {
         ))
     }
 
+    /// An LED line. kbridge owns the LED: a trigger it carries (the Pi's ACT
+    /// LED has one by default) is removed, unless the board node says
+    /// `kbridge,keep-led-triggers`; then writes get EBUSY while it is there.
     fn led(dev: &Device<'_>, name: Name, idx: u32) -> Result<(Self, Hw)> {
         let led = Led::get(dev, idx)?;
+        if led.has_trigger() && !dt::present(dev, c"kbridge,keep-led-triggers") {
+            pr_info!(
+                "line '{}': removing the trigger of LED {}; kbridge owns it\n",
+                name.as_str(),
+                led.name().to_str().unwrap_or("?")
+            );
+            led.remove_trigger();
+        }
         let max = led.max_brightness();
         Ok((
             LineDesc {

@@ -44,10 +44,18 @@ impl Drop for Registration {
     }
 }
 
-/// Wakes blocked readers and pollers (after a change, or on unbind).
+/// Wakes blocked readers and pollers after a change (EPOLLIN).
 pub(crate) fn wake_readers() {
     // SAFETY: the glue's wait queue is static.
-    unsafe { ffi::kbridge_glue_wake_readers() };
+    unsafe { ffi::kbridge_glue_wake_readers(POLL_READABLE) };
+}
+
+/// Wakes every blocked reader and poller because the board is gone
+/// (EPOLLIN | EPOLLHUP | EPOLLERR): epoll waits for any of them, whatever
+/// events it asked for, all see the hang-up.
+pub(crate) fn wake_readers_gone() {
+    // SAFETY: the glue's wait queue is static.
+    unsafe { ffi::kbridge_glue_wake_readers(POLL_READABLE | POLL_GONE) };
 }
 
 /// Per-open-file state: the board and this reader's position in the events.

@@ -97,7 +97,12 @@ extern "C" {
         idx: c_uint,
         out: *mut *mut led_classdev,
     ) -> c_int;
-    pub(crate) fn kbridge_glue_led_set(led: *mut led_classdev, value: c_uint) -> c_int;
+    pub(crate) fn kbridge_glue_led_can_sleep(led: *mut led_classdev) -> bool;
+    pub(crate) fn kbridge_glue_led_set_sync(led: *mut led_classdev, value: c_uint) -> c_int;
+    pub(crate) fn kbridge_glue_led_set_nosleep(led: *mut led_classdev, value: c_uint);
+    pub(crate) fn kbridge_glue_led_store_brightness(led: *mut led_classdev, value: c_uint);
+    pub(crate) fn kbridge_glue_led_has_trigger(led: *mut led_classdev) -> bool;
+    pub(crate) fn kbridge_glue_led_trigger_remove(led: *mut led_classdev);
     pub(crate) fn kbridge_glue_led_brightness(led: *mut led_classdev) -> c_uint;
     pub(crate) fn kbridge_glue_led_max_brightness(led: *mut led_classdev) -> c_uint;
     pub(crate) fn kbridge_glue_led_name(led: *mut led_classdev) -> *const c_char;
@@ -125,7 +130,7 @@ extern "C" {
         arg: *mut c_void,
     ) -> c_int;
     pub(crate) fn kbridge_glue_poll_wait(file: *mut file, pt: *mut poll_table_struct);
-    pub(crate) fn kbridge_glue_wake_readers();
+    pub(crate) fn kbridge_glue_wake_readers(events: c_uint);
 
     pub(crate) fn kbridge_glue_led_poll_start(delay_ms: c_uint);
     pub(crate) fn kbridge_glue_led_poll_stop();
@@ -137,8 +142,9 @@ extern "C" {
         len: *mut c_ulong,
         pgoff: *mut c_ulong,
         write: *mut bool,
+        exec: *mut bool,
     );
-    pub(crate) fn kbridge_glue_vma_deny_write(vma: *mut vm_area_struct);
+    pub(crate) fn kbridge_glue_vma_seal(vma: *mut vm_area_struct);
     pub(crate) fn kbridge_glue_vma_insert_page(vma: *mut vm_area_struct, addr: c_ulong) -> c_int;
 
     pub(crate) fn kbridge_glue_proc_create(data: *mut c_void) -> *mut proc_dir_entry;

@@ -151,9 +151,50 @@ int kbridge_glue_led_get(struct device *dev, unsigned int idx,
 	return 0;
 }
 
-int kbridge_glue_led_set(struct led_classdev *led, unsigned int value)
+bool kbridge_glue_led_can_sleep(struct led_classdev *led)
+{
+	/* leds-gpio installs only brightness_set on a GPIO that cannot sleep. */
+	return led->brightness_set_blocking != NULL;
+}
+
+int kbridge_glue_led_set_sync(struct led_classdev *led, unsigned int value)
 {
 	return led_set_brightness_sync(led, value);
+}
+
+void kbridge_glue_led_set_nosleep(struct led_classdev *led, unsigned int value)
+{
+	/* led_set_brightness_nosleep() is private to the LED core; this is its
+	 * public wrapper (it defers only while software blink runs). */
+	led_set_brightness(led, value);
+}
+
+void kbridge_glue_led_store_brightness(struct led_classdev *led,
+				       unsigned int value)
+{
+	led->brightness = value;
+}
+
+#ifdef CONFIG_LEDS_TRIGGERS
+bool kbridge_glue_led_has_trigger(struct led_classdev *led)
+{
+	bool ret;
+
+	down_read(&led->trigger_lock);
+	ret = led->trigger != NULL;
+	up_read(&led->trigger_lock);
+	return ret;
+}
+#else
+bool kbridge_glue_led_has_trigger(struct led_classdev *led)
+{
+	return false;
+}
+#endif
+
+void kbridge_glue_led_trigger_remove(struct led_classdev *led)
+{
+	led_trigger_remove(led);
 }
 
 unsigned int kbridge_glue_led_brightness(struct led_classdev *led)
@@ -256,9 +297,9 @@ void kbridge_glue_poll_wait(struct file *file, struct poll_table_struct *pt)
 	poll_wait(file, &kbridge_readers, pt);
 }
 
-void kbridge_glue_wake_readers(void)
+void kbridge_glue_wake_readers(__poll_t events)
 {
-	wake_up_interruptible_poll(&kbridge_readers, EPOLLIN | EPOLLRDNORM);
+	wake_up_interruptible_poll(&kbridge_readers, events);
 }
 
 /* ---- LED poll ------------------------------------------------------------- */
@@ -297,16 +338,17 @@ void kbridge_glue_free_page(unsigned long addr)
 }
 
 void kbridge_glue_vma_info(struct vm_area_struct *vma, unsigned long *len,
-			   unsigned long *pgoff, bool *write)
+			   unsigned long *pgoff, bool *write, bool *exec)
 {
 	*len = vma->vm_end - vma->vm_start;
 	*pgoff = vma->vm_pgoff;
 	*write = vma->vm_flags & VM_WRITE;
+	*exec = vma->vm_flags & VM_EXEC;
 }
 
-void kbridge_glue_vma_deny_write(struct vm_area_struct *vma)
+void kbridge_glue_vma_seal(struct vm_area_struct *vma)
 {
-	vm_flags_clear(vma, VM_MAYWRITE);
+	vm_flags_mod(vma, VM_DONTEXPAND | VM_DONTDUMP, VM_MAYWRITE | VM_MAYEXEC);
 }
 
 int kbridge_glue_vma_insert_page(struct vm_area_struct *vma, unsigned long addr)

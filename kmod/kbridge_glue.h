@@ -55,7 +55,19 @@ bool kbridge_glue_gpiod_is_active_low(struct gpio_desc *desc);
 int kbridge_glue_led_count(struct device *dev);
 int kbridge_glue_led_get(struct device *dev, unsigned int idx,
 			 struct led_classdev **out);
-int kbridge_glue_led_set(struct led_classdev *led, unsigned int value);
+/* True when the driver's setter may sleep (brightness_set_blocking). */
+bool kbridge_glue_led_can_sleep(struct led_classdev *led);
+/* led_set_brightness_sync(): only for LEDs that can sleep (else -ENOTSUPP). */
+int kbridge_glue_led_set_sync(struct led_classdev *led, unsigned int value);
+/* led_set_brightness(): the driver's non-sleeping setter; cannot fail. */
+void kbridge_glue_led_set_nosleep(struct led_classdev *led, unsigned int value);
+/* led->brightness = value (undoes the value a failed sync set left behind). */
+void kbridge_glue_led_store_brightness(struct led_classdev *led,
+				       unsigned int value);
+/* Whether a trigger drives the LED (read under trigger_lock). */
+bool kbridge_glue_led_has_trigger(struct led_classdev *led);
+/* led_trigger_remove(): detach the LED's trigger, if any. */
+void kbridge_glue_led_trigger_remove(struct led_classdev *led);
 unsigned int kbridge_glue_led_brightness(struct led_classdev *led);
 unsigned int kbridge_glue_led_max_brightness(struct led_classdev *led);
 const char *kbridge_glue_led_name(struct led_classdev *led);
@@ -76,7 +88,7 @@ bool kbridge_glue_file_nonblock(struct file *file);
 bool kbridge_glue_file_writable(struct file *file);
 int kbridge_glue_wait_event(bool (*ready)(void *), void *arg);
 void kbridge_glue_poll_wait(struct file *file, struct poll_table_struct *pt);
-void kbridge_glue_wake_readers(void);
+void kbridge_glue_wake_readers(__poll_t events);
 
 /* Implemented in Rust (chardev.rs); the glue's file_operations point at them. */
 int kbridge_rust_open(struct inode *inode, struct file *file);
@@ -93,8 +105,9 @@ int kbridge_rust_mmap(struct file *file, struct vm_area_struct *vma);
 unsigned long kbridge_glue_get_zeroed_page(void);
 void kbridge_glue_free_page(unsigned long addr);
 void kbridge_glue_vma_info(struct vm_area_struct *vma, unsigned long *len,
-			   unsigned long *pgoff, bool *write);
-void kbridge_glue_vma_deny_write(struct vm_area_struct *vma);
+			   unsigned long *pgoff, bool *write, bool *exec);
+/* Never writable or executable later (mprotect), never grown (mremap), not in core dumps. */
+void kbridge_glue_vma_seal(struct vm_area_struct *vma);
 int kbridge_glue_vma_insert_page(struct vm_area_struct *vma, unsigned long addr);
 
 /* procfs (Rust: procfs.rs). */

@@ -25,7 +25,10 @@ pub(crate) struct Led {
 
 // SAFETY: the LED core's consumer calls may be made from any thread.
 unsafe impl Send for Led {}
-// SAFETY: as above; the LED core serialises brightness changes itself.
+// SAFETY: `&Led` only reads fields the LED core itself reads without locking
+// (brightness, max_brightness, name) or calls functions that take the LED's
+// own locks (trigger_lock); writes go through `set`, which the board calls
+// with its state lock held, so kbridge never races itself on one LED.
 unsafe impl Sync for Led {}
 
 impl Led {
@@ -40,10 +43,47 @@ impl Led {
         NonNull::new(led).map(|led| Led { led }).ok_or(EINVAL)
     }
 
-    /// Sets the brightness synchronously (may sleep).
+    /// Sets the brightness with the LED-core call that suits the driver: the
+    /// blocking setter when the driver has one (it can fail), else the
+    /// driver's non-sleeping setter (it cannot). Process context.
+    ///
+    /// EBUSY while a trigger drives the LED (kbridge would fight it). On any
+    /// error the LED core's brightness is left as it was. Errnos private to
+    /// the kernel (>= 512, e.g. ENOTSUPP) become EIO.
     pub(crate) fn set(&self, value: u32) -> Result {
+        if self.has_trigger() {
+            return Err(EBUSY);
+        }
+        let led = self.led.as_ptr();
+        let old = self.brightness();
+        // SAFETY: `led` is valid (type invariant).
+        if !unsafe { ffi::kbridge_glue_led_can_sleep(led) } {
+            // SAFETY: `led` is valid (type invariant); callable in any context.
+            unsafe { ffi::kbridge_glue_led_set_nosleep(led, value) };
+            return Ok(());
+        }
+        // SAFETY: `led` is valid (type invariant); process context, may sleep.
+        let r = kernel::error::to_result(unsafe { ffi::kbridge_glue_led_set_sync(led, value) });
+        if r.is_err() {
+            // led_set_brightness_sync() stores the new value before calling the
+            // driver: put the old one back so readers don't see a write that
+            // never reached the LED.
+            // SAFETY: `led` is valid (type invariant).
+            unsafe { ffi::kbridge_glue_led_store_brightness(led, old) };
+        }
+        r.map_err(|e| if e.to_errno() <= -512 { EIO } else { e })
+    }
+
+    /// Whether an LED trigger currently drives this LED.
+    pub(crate) fn has_trigger(&self) -> bool {
         // SAFETY: `led` is valid (type invariant); process context.
-        kernel::error::to_result(unsafe { ffi::kbridge_glue_led_set(self.led.as_ptr(), value) })
+        unsafe { ffi::kbridge_glue_led_has_trigger(self.led.as_ptr()) }
+    }
+
+    /// Detaches the LED's trigger, if any (the LED core then turns it off).
+    pub(crate) fn remove_trigger(&self) {
+        // SAFETY: `led` is valid (type invariant); process context.
+        unsafe { ffi::kbridge_glue_led_trigger_remove(self.led.as_ptr()) }
     }
 
     /// The LED core's current brightness.

@@ -26,11 +26,17 @@ pub(crate) struct SharedPage {
     addr: c_ulong,
 }
 
-// SAFETY: the page is plain memory; writes are serialised by the board lock
-// (they need `&mut`-free access only through `write_*`, called under it).
+// SAFETY: the page is plain memory owned by this value.
 unsafe impl Send for SharedPage {}
-// SAFETY: as above; concurrent readers are user-space mappings.
+// SAFETY: `&SharedPage` can only write through a `PageWriter`, which exists
+// only inside `update`, and `update`'s callers hold the board lock: one writer
+// at a time. Concurrent readers are user-space mappings (seqcount protocol).
 unsafe impl Sync for SharedPage {}
+
+/// Write access to the page, handed out only inside [`SharedPage::update`].
+pub(crate) struct PageWriter<'a> {
+    page: &'a SharedPage,
+}
 
 impl SharedPage {
     pub(crate) fn new() -> Result<Self> {
@@ -50,62 +56,69 @@ impl SharedPage {
         Some((self.addr as usize + off) as *mut u8)
     }
 
+    /// Runs `f` as one seqcount write section; the only way to write the
+    /// page. The caller must hold the board lock (one writer at a time);
+    /// `seqcount` is the writer's copy of the counter, kept under that lock.
+    /// Returns its new value.
+    pub(crate) fn update(&self, seqcount: u32, f: impl FnOnce(&PageWriter<'_>)) -> u32 {
+        let w = PageWriter { page: self };
+        let odd = seqcount.wrapping_add(1);
+        w.write_u32(abi::SHARED_OFF_SEQCOUNT, odd);
+        fence(Ordering::Release);
+        f(&w);
+        fence(Ordering::Release);
+        let even = odd.wrapping_add(1);
+        w.write_u32(abi::SHARED_OFF_SEQCOUNT, even);
+        even
+    }
+
+    /// Maps the page into `vma` read-only. Refuses writable or executable
+    /// mappings (EPERM), a length other than one page or a non-zero offset
+    /// (EINVAL). The mapping can never become writable or executable
+    /// (mprotect: EACCES) nor grow (mremap: EFAULT).
+    pub(crate) fn map(&self, vma: *mut ffi::vm_area_struct) -> Result {
+        let (mut len, mut pgoff, mut write, mut exec) = (0, 0, false, false);
+        // SAFETY: `vma` is the VMA the mmap file operation was called with.
+        unsafe { ffi::kbridge_glue_vma_info(vma, &mut len, &mut pgoff, &mut write, &mut exec) };
+        if write || exec {
+            return Err(EPERM);
+        }
+        if usize::try_from(len).ok() != Some(kernel::page::PAGE_SIZE) || pgoff != 0 {
+            return Err(EINVAL);
+        }
+        // SAFETY: `vma` is valid (see above); clearing VM_MAYWRITE/VM_MAYEXEC makes
+        // a later mprotect(PROT_WRITE/PROT_EXEC) fail, VM_DONTEXPAND a growing mremap.
+        unsafe { ffi::kbridge_glue_vma_seal(vma) };
+        // SAFETY: `vma` is valid and one page long; `addr` is our page (type
+        // invariant), which vm_insert_page takes a reference on.
+        kernel::error::to_result(unsafe { ffi::kbridge_glue_vma_insert_page(vma, self.addr) })
+    }
+}
+
+impl PageWriter<'_> {
     /// Writes one aligned u32 field (no-op on a bad offset, which the ABI's
     /// constant offsets never produce).
     pub(crate) fn write_u32(&self, off: usize, v: u32) {
-        if let Some(p) = self.ptr(off, 4) {
-            // SAFETY: in-bounds and aligned (checked); the page lives as long as `self`.
+        if let Some(p) = self.page.ptr(off, 4) {
+            // SAFETY: in-bounds and aligned (checked); the page outlives the writer.
             unsafe { core::ptr::write_volatile(p.cast::<u32>(), v) };
         }
     }
 
     /// Writes one aligned u64 field.
     pub(crate) fn write_u64(&self, off: usize, v: u64) {
-        if let Some(p) = self.ptr(off, 8) {
-            // SAFETY: in-bounds and aligned (checked); the page lives as long as `self`.
+        if let Some(p) = self.page.ptr(off, 8) {
+            // SAFETY: in-bounds and aligned (checked); the page outlives the writer.
             unsafe { core::ptr::write_volatile(p.cast::<u64>(), v) };
         }
     }
 
     /// Writes one u8 field.
     pub(crate) fn write_u8(&self, off: usize, v: u8) {
-        if let Some(p) = self.ptr(off, 1) {
-            // SAFETY: in-bounds (checked); the page lives as long as `self`.
+        if let Some(p) = self.page.ptr(off, 1) {
+            // SAFETY: in-bounds (checked); the page outlives the writer.
             unsafe { core::ptr::write_volatile(p, v) };
         }
-    }
-
-    /// Runs `f` as one seqcount write section. `seqcount` is the writer's copy
-    /// of the counter (kept under the board lock); returns its new value.
-    pub(crate) fn update(&self, seqcount: u32, f: impl FnOnce(&Self)) -> u32 {
-        let odd = seqcount.wrapping_add(1);
-        self.write_u32(abi::SHARED_OFF_SEQCOUNT, odd);
-        fence(Ordering::Release);
-        f(self);
-        fence(Ordering::Release);
-        let even = odd.wrapping_add(1);
-        self.write_u32(abi::SHARED_OFF_SEQCOUNT, even);
-        even
-    }
-
-    /// Maps the page into `vma` read-only. Refuses writable mappings (EPERM),
-    /// a length other than one page or a non-zero offset (EINVAL).
-    pub(crate) fn map(&self, vma: *mut ffi::vm_area_struct) -> Result {
-        let (mut len, mut pgoff, mut write) = (0, 0, false);
-        // SAFETY: `vma` is the VMA the mmap file operation was called with.
-        unsafe { ffi::kbridge_glue_vma_info(vma, &mut len, &mut pgoff, &mut write) };
-        if write {
-            return Err(EPERM);
-        }
-        if usize::try_from(len).ok() != Some(kernel::page::PAGE_SIZE) || pgoff != 0 {
-            return Err(EINVAL);
-        }
-        // SAFETY: `vma` is valid (see above); clearing VM_MAYWRITE makes a later
-        // mprotect(PROT_WRITE) fail.
-        unsafe { ffi::kbridge_glue_vma_deny_write(vma) };
-        // SAFETY: `vma` is valid and one page long; `addr` is our page (type
-        // invariant), which vm_insert_page takes a reference on.
-        kernel::error::to_result(unsafe { ffi::kbridge_glue_vma_insert_page(vma, self.addr) })
     }
 }
 

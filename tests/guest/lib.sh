@@ -33,3 +33,47 @@ sim_line() {
 module_loaded() { grep -q '^kbridge ' /proc/modules; }
 load_module() { module_loaded || insmod "$KB_KO"; }
 unload_module() { ! module_loaded || rmmod kbridge; }
+
+# gpio_dbg_val CHIP_PATTERN N: the level gpiolib reports in debugfs for line N
+# (chip-relative) of the first chip whose header line matches the awk regex
+# CHIP_PATTERN: prints 1 (hi) or 0 (lo), nothing if the line isn't requested.
+gpio_dbg_val() {
+    awk -v pat="$1" -v n="$2" '
+        /^gpiochip/ { inchip = ($0 ~ pat); if (inchip) { split($3, r, "-"); base = r[1] } next }
+        inchip && $1 == "gpio-" base + n { for (i = 1; i <= NF; i++) if ($i == "hi" || $i == "lo") { print ($i == "hi") ? 1 : 0; exit } }
+    ' /sys/kernel/debug/gpio
+}
+
+# rw_matrix PREFIX HWCHECK LINE...: every writer (ioctl, sysfs, chardev,
+# netlink) sets the LINEs to 1, then 0; after each write every reader (procfs,
+# sysfs, ioctl, mmap, netlink) must report the new value, the change's source
+# must be the writer, and `HWCHECK NAME LINE VALUE` (a function of the test
+# file) checks the hardware.
+rw_matrix() {
+    prefix=$1 hwcheck=$2; shift 2
+    for w in ioctl sysfs chardev netlink; do
+        for v in 1 0; do
+            sets="" cmds="" want=""
+            for l in "$@"; do sets="$sets $l=$v"; cmds="${cmds}set $l $v\n"; want="$want$l=$v "; done
+            case $w in
+                sysfs) out=$(for l in "$@"; do echo $v > "/sys/class/misc/kbridge/device/lines/$l/value" || exit 1; done 2>&1) ;;
+                # shellcheck disable=SC2059 # cmds holds the \n on purpose
+                chardev) out=$(printf "$cmds" 2>&1 > /dev/kbridge) ;;
+                # shellcheck disable=SC2086
+                *) out=$(kbridge set $sets --via $w 2>&1) ;;
+            esac
+            rc=$?
+            t="$prefix/set-$v-via-$w"
+            [ "$rc" = 0 ] && ktest_pass "$t" || ktest_fail "$t" "exit $rc: $out"
+            for l in "$@"; do
+                $hwcheck "$t-$l-hw" "$l" "$v"
+                grep -q "^line [0-9]* $l .* value=$v .* source=$w " /proc/kbridge \
+                    && ktest_pass "$t-$l-source" || ktest_fail "$t-$l-source" "$(grep "^line [0-9]* $l " /proc/kbridge)"
+            done
+            for r in procfs sysfs ioctl mmap netlink; do
+                # shellcheck disable=SC2068
+                expect_eq "$t-get-via-$r" "$(kbridge get $@ --via $r | tr '\n' ' ')" "$want"
+            done
+        done
+    done
+}

@@ -25,6 +25,7 @@ round() {
     dmesg -c >/dev/null
     echo none > $P/kbridge/driver_override
     echo none > $P/kbridge-second/driver_override
+    echo none > $P/kbridge-keep-triggers/driver_override
     check "$r/insmod" insmod "$KB_KO"
     log=$(dmesg)
     echo "$CASES" | while IFS='|' read -r node msg errno; do
@@ -85,3 +86,26 @@ round() {
 }
 round round1
 round round2
+
+# kbridge,keep-led-triggers: the board keeps its LED's trigger, and writes to
+# that LED get EBUSY until the trigger is removed.
+keep=/sys/class/leds/board:blue:keep
+echo none > $P/kbridge/driver_override
+echo none > $P/kbridge-second/driver_override
+echo kbridge > $P/kbridge-keep-triggers/driver_override
+dmesg -c >/dev/null
+check keep/insmod insmod "$KB_KO"
+expect_eq keep/bound "$(readlink -f /sys/bus/platform/drivers/kbridge/kbridge-keep-triggers)" "$(readlink -f $P/kbridge-keep-triggers)"
+check keep/trigger-kept grep -q '\[heartbeat\]' $keep/trigger
+case "$(dmesg)" in *"removing the trigger"*) ktest_fail keep/not-removed "$(dmesg | grep 'removing the trigger')" ;;
+    *) ktest_pass keep/not-removed ;; esac
+out=$(kbridge set keep=1 --via ioctl 2>&1); rc=$?
+[ "$rc" != 0 ] && ktest_pass keep/set-refused || ktest_fail keep/set-refused "exit 0: $out"
+case "$out" in *[Bb]usy*) ktest_pass keep/set-ebusy ;; *) ktest_fail keep/set-ebusy "$out" ;; esac
+echo none > $keep/trigger
+check keep/set-after-trigger-gone kbridge set keep=1 --via ioctl
+expect_eq keep/hw "$(gpio_dbg_val pl061 2)" 1
+expect_eq keep/class "$(cat $keep/brightness)" 1
+check keep/clear kbridge set keep=0 --via ioctl
+check keep/rmmod rmmod kbridge
+echo kbridge > $P/kbridge/driver_override

@@ -5,9 +5,10 @@ check insmod insmod "$KB_KO"
 check bound test -e /sys/bus/platform/drivers/kbridge/kbridge
 log=$(dmesg | grep 'kbridge:')
 for l in "line 0 'relay': output value=0" "line 1 'buzzer': output value=0 active-low" \
-         "line 2 'button': input value=0" "line 3 'door': input" \
-         "line 4 'status': led value=0 max=1 (LED board:green:status)" \
-         "line 5 'fault': led value=0 max=1 (LED board:red:fault)" "board 'qemu-virt': 6 lines"; do
+         "line 2 'lamp': output value=0" "line 3 'button': input value=0" "line 4 'door': input" \
+         "line 5 'status': led value=0 max=1 (LED board:green:status)" \
+         "line 6 'fault': led value=0 max=1 (LED board:red:fault)" \
+         "line 7 'act': led value=0 max=1 (LED board:green:act)" "board 'qemu-virt': 8 lines"; do
     case "$log" in *"$l"*) ktest_pass "dmesg: $l" ;; *) ktest_fail "dmesg: $l" "not in dmesg: $(echo "$log" | tail -8 | tr '\n' '|')" ;; esac
 done
 check rmmod rmmod kbridge

@@ -8,7 +8,7 @@ proc_val() { sed -n "s/^line [0-9]* $1 .* value=\([0-9]*\) .*/\1/p" /proc/kbridg
 sim_val() { cat "$(sim_line "$1")/value"; }
 
 check proc-abi grep -qx 'abi 1' /proc/kbridge
-check proc-board grep -q "^board qemu-virt lines 6 seq " /proc/kbridge
+check proc-board grep -q "^board qemu-virt lines 8 seq " /proc/kbridge
 check proc-line-relay grep -q '^line 0 relay kind=output value=0 max=1 flags=- changes=0 source=init ' /proc/kbridge
 check proc-readonly sh -c '! echo x > /proc/kbridge'
 check sysfs-dirs test -f $L/relay/value -a -f $L/status/value -a -f $L/button/value
@@ -34,7 +34,7 @@ expect_eq sysfs-unchanged "$(cat $L/relay/value)" 1
 # chardev text commands -> LED class brightness
 check chardev-set sh -c 'echo "set status 1" > /dev/kbridge'
 expect_eq chardev-led "$(cat /sys/class/leds/board:green:status/brightness)" 1
-check chardev-source grep -q '^line 4 status .* source=chardev ' /proc/kbridge
+check chardev-source grep -q '^line 5 status .* source=chardev ' /proc/kbridge
 check chardev-toggle sh -c 'echo "toggle relay" > /dev/kbridge'
 expect_eq chardev-toggle-hw "$(sim_val 0)" 0
 check chardev-batch sh -c 'printf "set relay 1\nset status 0\n" > /dev/kbridge'
@@ -50,14 +50,14 @@ check chardev-bad-input sh -c '! echo "set button 1" > /dev/kbridge'
 p="$(sim_line 4)/pull"
 echo pull-up > "$p"; sleep 0.2
 expect_eq edge-up "$(cat $L/button/value)" 1
-check edge-source grep -q '^line 2 button .* source=hardware ' /proc/kbridge
+check edge-source grep -q '^line 3 button .* source=hardware ' /proc/kbridge
 echo pull-down > "$p"; sleep 0.2
 expect_eq edge-down "$(cat $L/button/value)" 0
 
 # LED changed behind kbridge's back is picked up (source kernel)
 echo 1 > /sys/class/leds/board:red:fault/brightness
 expect_eq led-external "$(cat $L/fault/value)" 1
-check led-external-source grep -q '^line 5 fault .* source=kernel ' /proc/kbridge
+check led-external-source grep -q '^line 6 fault .* source=kernel ' /proc/kbridge
 echo 0 > /sys/class/leds/board:red:fault/brightness
 # ... and without any kbridge access: the LED poll (every 100 ms) records it,
 # which wakes a blocked reader and a sysfs poller.
@@ -71,8 +71,26 @@ if kill -0 $ddpid 2>/dev/null; then
     kill $ddpid; wait $ddpid 2>/dev/null
     ktest_fail led-external-polled "no event within 400 ms of an LED change outside kbridge"
 else
-    # record: line (u16 at 16) = 5, source (u8 at 18) = 6 (kernel), new value (u32 at 24) = 1
-    expect_eq led-external-polled "$(od -A n -t u1 -j 16 -N 3 /tmp/led-ev | tr -s ' ')" " 5 0 6"
+    # record: line (u16 at 16) = 6, source (u8 at 18) = 6 (kernel), new value (u32 at 24) = 1
+    expect_eq led-external-polled "$(od -A n -t u1 -j 16 -N 3 /tmp/led-ev | tr -s ' ')" " 6 0 6"
+fi
+echo 0 > /sys/class/leds/board:red:fault/brightness
+sleep 0.2
+# An LED change first noticed by a write that changes nothing itself (here a
+# sysfs write of relay's current value, microseconds after the LED change, so
+# before the next LED poll) still wakes a blocked reader.
+cat /proc/kbridge > /dev/null
+dd if=/dev/kbridge of=/tmp/led-ev2 bs=32 count=1 2>/dev/null &
+ddpid=$!
+sleep 0.1
+r=$(cat $L/relay/value)
+echo 1 > /sys/class/leds/board:red:fault/brightness; echo "$r" > $L/relay/value
+sleep 0.4
+if kill -0 $ddpid 2>/dev/null; then
+    kill $ddpid; wait $ddpid 2>/dev/null
+    ktest_fail led-noop-write-wakes "a blocked reader was not woken by the LED change a no-op write recorded"
+else
+    expect_eq led-noop-write-wakes "$(od -A n -t u1 -j 16 -N 3 /tmp/led-ev2 | tr -s ' ')" " 6 0 6"
 fi
 echo 0 > /sys/class/leds/board:red:fault/brightness
 sleep 0.2

@@ -69,7 +69,7 @@ check set-back kbridge set relay=0
 check status kbridge status
 status=$(kbridge status --json)
 for want in '"loaded":true' '"tool_abi":1' '"module_abi":1' '"abi_match":true' \
-            '"board":"qemu-virt"' '"num_lines":6' '"ok":true'; do
+            '"board":"qemu-virt"' '"num_lines":8' '"ok":true'; do
     has "status-json-$want" "$status" "$want"
 done
 for i in procfs sysfs chardev ioctl mmap netlink; do
@@ -83,7 +83,7 @@ before=$(snapshot); hw_before="$(sim_val 0)$(sim_val 1)$(led green:status)$(led 
 out=$(kbridge selftest 2>&1); rc=$?
 echo "$out" | sed 's/^/SELFTEST: /'
 expect_eq selftest-exit "$rc" 0
-has selftest-all-pass "$out" '^16 checks: 16 passed, 0 failed; values restored$'
+has selftest-all-pass "$out" '^24 checks: 24 passed, 0 failed; values restored$'
 expect_eq selftest-restored "$(snapshot)" "$before"
 expect_eq selftest-restored-hw "$(sim_val 0)$(sim_val 1)$(led green:status)$(led red:fault)" "$hw_before"
 check selftest-json sh -c 'kbridge selftest --line relay --json | grep -q "\"failed\":0,\"restored\":true,\"ok\":true"'

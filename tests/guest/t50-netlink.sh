@@ -15,11 +15,11 @@ check info nl info
 info=$(nl info 2>&1)   # (not $out: check() uses it)
 expect_eq info-board "$(echo "$info" | sed -n 's/^board *//p')" qemu-virt
 expect_eq info-abi "$(echo "$info" | sed -n 's/^abi *//p')" 1
-expect_eq info-lines "$(echo "$info" | sed -n 's/^lines *//p')" 6
+expect_eq info-lines "$(echo "$info" | sed -n 's/^lines *//p')" 8
 expect_eq info-seq "$(echo "$info" | sed -n 's/^seq *//p')" "$(proc_seq)"
 # The dump lists every line exactly as ioctl does (values, flags, changes, sources).
 expect_eq list-dump "$(nl list 2>&1)" "$(kbridge --via ioctl list 2>&1)"
-expect_eq list-count "$(nl list | wc -l)" 7
+expect_eq list-count "$(nl list | wc -l)" 9
 expect_eq get-one "$(nl get relay)" "relay=$(kbridge --via ioctl get relay | cut -d= -f2)"
 expect_eq get-led "$(nl get status)" "status=$(cat $L/status/value)"
 

@@ -11,6 +11,7 @@
 
 mod bpf;
 mod hal;
+mod hangup;
 mod ioctl;
 mod mmap;
 mod netlink;
@@ -34,6 +35,11 @@ const AREAS: &[Area] = &[
         "hal",
         "kbridge-hal's embedded-hal traits on the real lines (gpio-sim, LED class)",
         hal::run,
+    ),
+    (
+        "hangup",
+        "unbind while a process waits in epoll: the waiter sees EPOLLHUP",
+        hangup::run,
     ),
     (
         "ioctl",

@@ -47,6 +47,12 @@ pub(crate) fn run(r: &mut Report) {
     );
     expect_err(
         r,
+        "prot-exec-eperm",
+        Errno::EPERM,
+        raw::map(&ro, page, RO | ProtFlags::PROT_EXEC, shared, 0),
+    );
+    expect_err(
+        r,
         "two-pages-einval",
         Errno::EINVAL,
         raw::map(&ro, 2 * page, RO, shared, 0),
@@ -67,6 +73,22 @@ pub(crate) fn run(r: &mut Report) {
         Err(Errno::EACCES) => r.pass("mprotect-write-eacces"),
         other => r.fail("mprotect-write-eacces", format!("{other:?}")),
     }
+    match m.protect(RO | ProtFlags::PROT_EXEC) {
+        Err(Errno::EACCES) => r.pass("mprotect-exec-eacces"),
+        other => r.fail("mprotect-exec-eacces", format!("{other:?}")),
+    }
+    // A mapping grown past the page would fault (SIGBUS) on its new part: refused.
+    let m = match m.grow(2 * page) {
+        Err((m, Errno::EFAULT)) => {
+            r.pass("mremap-grow-efault");
+            m
+        }
+        Err((m, e)) => {
+            r.fail("mremap-grow-efault", format!("expected EFAULT, got {e}"));
+            m
+        }
+        Ok(grown) => return r.fail("mremap-grow-efault", format!("the mapping grew: {grown:?}")),
+    };
     let Some(st) = m.state() else {
         return r.fail("header", "seqcount never settled");
     };

@@ -348,7 +348,15 @@ pub(crate) fn run(r: &mut Report) {
     let res = (|| {
         let before = snapshot(&mut c)?;
         let relay = before.values.first().copied().ok_or("no line 0")?;
-        let status = before.values.get(4).copied().ok_or("no line 4")?;
+        // The LED "status", found by name (indices depend on the board's DT).
+        let names = c
+            .request(cmd::LINE_GET, &[], true)
+            .map_err(|e| format!("line dump: {e}"))?;
+        let st = names
+            .iter()
+            .position(|r| r.str(line::NAME).as_deref() == Some("status"))
+            .ok_or("no line 'status'")?;
+        let status = before.values.get(st).copied().ok_or("no status value")?;
         c.request(
             cmd::LINE_SET,
             &[
@@ -369,7 +377,7 @@ pub(crate) fn run(r: &mut Report) {
             return Err(format!("seq {} -> {}", before.seq, after.seq));
         }
         if after.values.first() == before.values.first()
-            || after.values.get(4) == before.values.get(4)
+            || after.values.get(st) == before.values.get(st)
         {
             return Err(format!("values {:?} -> {:?}", before.values, after.values));
         }

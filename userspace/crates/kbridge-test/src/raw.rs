@@ -9,7 +9,7 @@ use std::ptr::NonNull;
 
 use kbridge_abi as abi;
 use nix::errno::Errno;
-use nix::sys::mman::{self, MapFlags, ProtFlags};
+use nix::sys::mman::{self, MRemapFlags, MapFlags, ProtFlags};
 
 /// The device node under test.
 pub(crate) const DEV: &str = "/dev/kbridge";
@@ -79,6 +79,32 @@ impl Mapping {
         // SAFETY: `addr..addr+len` is exactly our mapping; changing its protection affects
         // no Rust object (we only ever read it through volatile loads).
         unsafe { mman::mprotect(self.addr, self.len.get(), prot) }
+    }
+
+    /// `mremap()` to `new_len`, letting the kernel move the mapping. On success
+    /// the old mapping is gone and the new one is returned.
+    pub(crate) fn grow(self, new_len: usize) -> Result<Mapping, (Mapping, Errno)> {
+        let Some(len) = NonZeroUsize::new(new_len) else {
+            return Err((self, Errno::EINVAL));
+        };
+        // SAFETY: `addr..addr+len` is exactly our mapping and no Rust reference points
+        // into it; on success `self` is forgotten, so the moved range is unmapped once,
+        // through the returned `Mapping`.
+        match unsafe {
+            mman::mremap(
+                self.addr,
+                self.len.get(),
+                new_len,
+                MRemapFlags::MREMAP_MAYMOVE,
+                None,
+            )
+        } {
+            Ok(addr) => {
+                std::mem::forget(self);
+                Ok(Mapping { addr, len })
+            }
+            Err(e) => Err((self, e)),
+        }
     }
 
     /// The mapped page as the shared state, read with the seqcount retry protocol.
