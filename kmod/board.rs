@@ -135,6 +135,18 @@ pub(crate) enum Iface {
 /// Events kept for readers; a reader more than this far behind loses the oldest.
 pub(crate) const RING: usize = 128;
 
+/// What [`Board::peek_events`] found for one reader.
+pub(crate) struct Peek {
+    /// The reader's cursor when it peeked.
+    cursor: u64,
+    /// Sequence number of the first event copied out.
+    first: u64,
+    /// Events the reader lost to the ring before `first`.
+    lost: u64,
+    /// Events copied out.
+    pub(crate) n: usize,
+}
+
 /// A requested change.
 #[derive(Clone, Copy)]
 pub(crate) enum Op {
@@ -582,23 +594,23 @@ impl Board {
         self.seq.load(Ordering::Acquire)
     }
 
-    /// Copies events after `*cursor` into `out` (at most `out.len()`), updates
-    /// the cursor and returns how many were copied. Events that fell out of the
-    /// ring are counted in the first record's `dropped`.
-    pub(crate) fn read_events(&self, cursor: &AtomicU64, out: &mut [EventRecord]) -> Result<usize> {
-        let mut st = self.state.lock();
+    /// Copies the events after `cursor` into `out` (the first carries how
+    /// many older ones this reader lost to the ring) without consuming them:
+    /// the reader hands them to user space, then calls [`Self::consume`] with
+    /// how many arrived, so a failed copy loses nothing.
+    pub(crate) fn peek_events(&self, cursor: u64, out: &mut [EventRecord]) -> Result<Peek> {
+        let st = self.state.lock();
         if !st.alive {
             return Err(ENODEV);
         }
-        // Readers of one file are serialised by the board lock.
-        let last = cursor.load(Ordering::Acquire);
         let oldest = st.seq.saturating_sub(RING as u64 - 1).max(1);
-        let mut next = last + 1;
+        let mut next = cursor + 1;
         let mut lost = 0u64;
         if next < oldest {
             lost = oldest - next;
             next = oldest;
         }
+        let first = next;
         let mut n = 0;
         while next <= st.seq && n < out.len() {
             let Some(rec) = st.ring.get((next % RING as u64) as usize).copied() else {
@@ -614,12 +626,35 @@ impl Board {
             n += 1;
             next += 1;
         }
-        if n > 0 {
-            cursor.store(next - 1, Ordering::Release);
-            st.delivered += n as u64;
-            st.dropped += lost;
+        Ok(Peek {
+            cursor,
+            first,
+            lost,
+            n,
+        })
+    }
+
+    /// Consumes the first `copied` events of `peek` (at most `peek.n`): moves
+    /// the reader's cursor past them and counts them, and the lost ones, as
+    /// delivered and dropped. Returns false, consuming nothing, when another
+    /// read of the same file consumed events since the peek (the caller
+    /// peeks again).
+    pub(crate) fn consume(&self, cursor: &AtomicU64, peek: &Peek, copied: usize) -> bool {
+        let copied = copied.min(peek.n);
+        if copied == 0 {
+            return true;
         }
-        Ok(n)
+        let mut st = self.state.lock();
+        let end = peek.first + copied as u64 - 1;
+        if cursor
+            .compare_exchange(peek.cursor, end, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            return false;
+        }
+        st.delivered += copied as u64;
+        st.dropped += peek.lost;
+        true
     }
 
     /// Whether the device was unbound, without the lock.

@@ -125,14 +125,32 @@ fn read(of: &OpenFile, file: *mut ffi::file, user: UserPtr) -> Result<usize> {
     let mut recs = [abi::EventRecord::from_bytes(&[0; abi::EVENT_SIZE]); 16];
     let max = (user.len() / abi::EVENT_SIZE).min(recs.len());
     loop {
-        let n = of
+        let cursor = of.cursor.load(Ordering::Acquire);
+        let peek = of
             .board
-            .read_events(&of.cursor, recs.get_mut(..max).ok_or(EINVAL)?)?;
-        if n > 0 {
-            for (k, r) in recs.iter().take(n).enumerate() {
-                user.skip(k * abi::EVENT_SIZE)?.write_bytes(&r.to_bytes())?;
+            .peek_events(cursor, recs.get_mut(..max).ok_or(EINVAL)?)?;
+        if peek.n > 0 {
+            // Copy, then consume only what reached user space: a fault part-way
+            // returns the records before it, a fault on the first returns
+            // EFAULT, and no event is lost either way.
+            let mut copied = 0;
+            let mut fault = Ok(());
+            for (k, r) in recs.iter().take(peek.n).enumerate() {
+                fault = user
+                    .skip(k * abi::EVENT_SIZE)
+                    .and_then(|u| u.write_bytes(&r.to_bytes()));
+                if fault.is_err() {
+                    break;
+                }
+                copied += 1;
             }
-            return Ok(n * abi::EVENT_SIZE);
+            if !of.board.consume(&of.cursor, &peek, copied) {
+                // Another read of this file consumed events meanwhile: what we
+                // copied may repeat them, so start over.
+                continue;
+            }
+            fault.or(if copied > 0 { Ok(()) } else { Err(EFAULT) })?;
+            return Ok(copied * abi::EVENT_SIZE);
         }
         // SAFETY: `file` is a live kbridge file.
         if unsafe { ffi::kbridge_glue_file_nonblock(file) } {

@@ -10,6 +10,8 @@ kbridge-test ioctl
 kbridge-test mmap
 # Unbind while waiting in epoll: the hang-up reaches the waiter (then the board is bound again).
 kbridge-test hangup
+# Event reads into unwritable buffers lose no event.
+kbridge-test read
 # A non-root caller outside the kbridge group: the node is 0660 root:kbridge.
 # (The udev rule meta-kbridge ships sets the group; devtmpfs here gives root,
 # so set it the same way the rule does.)

@@ -16,6 +16,7 @@ mod ioctl;
 mod mmap;
 mod netlink;
 mod raw;
+mod read;
 mod report;
 mod run_as;
 
@@ -60,6 +61,11 @@ const AREAS: &[Area] = &[
         "netlink-unprivileged",
         "(run by `netlink` as uid 1000) reads work, changes get EPERM",
         netlink::unprivileged,
+    ),
+    (
+        "read",
+        "event reads into unwritable buffers: EFAULT or a short read, no event lost",
+        read::run,
     ),
 ];
 

@@ -188,6 +188,33 @@ impl Straddle {
     }
 }
 
+impl Straddle {
+    /// The address where the unmapped second page starts.
+    pub(crate) fn unmapped(&self) -> usize {
+        self.first.addr.as_ptr() as usize + self.first.len.get()
+    }
+
+    /// A copy of the `len` bytes at `addr`, which must lie inside the mapped first page
+    /// (None otherwise).
+    pub(crate) fn read_back(&self, addr: usize, len: usize) -> Option<Vec<u8>> {
+        let base = self.first.addr.as_ptr() as usize;
+        if addr < base || addr.checked_add(len)? > base + self.first.len.get() {
+            return None;
+        }
+        // SAFETY: `addr..addr+len` is inside our mapped, readable first page (checked), which
+        // only ever holds plain bytes.
+        Some(unsafe { std::slice::from_raw_parts(addr as *const u8, len) }.to_vec())
+    }
+}
+
+/// `read(fd, addr, len)` into memory that may be unmapped: the kernel checks it, never Rust.
+pub(crate) fn read_raw(file: &File, addr: usize, len: usize) -> Result<usize, Errno> {
+    // SAFETY: the kernel validates `addr..addr+len` and fails with EFAULT where it is not
+    // writable; Rust holds no reference into that range while the call runs.
+    let n = unsafe { nix::libc::read(file.as_raw_fd(), addr as *mut c_void, len) };
+    usize::try_from(n).map_err(|_| Errno::last())
+}
+
 /// The page size the ABI assumes (arm64 4K-page kernels; the shared page is one page).
 pub(crate) fn page_size() -> usize {
     abi::SHARED_PAGE_SIZE
