@@ -61,6 +61,10 @@ pub(crate) const ATTR_ACTIVE_LOW: c_uint = 4;
 #[allow(dead_code)]
 extern "C" {
     pub(crate) fn kbridge_glue_platform_register() -> c_int;
+    pub(crate) fn kbridge_glue_device_link_supplier(
+        consumer: *mut device,
+        supplier: *mut device,
+    ) -> c_int;
     pub(crate) fn kbridge_glue_platform_unregister();
     pub(crate) fn kbridge_glue_set_drvdata(dev: *mut device, data: *mut c_void);
     pub(crate) fn kbridge_glue_get_drvdata(dev: *mut device) -> *mut c_void;
@@ -90,6 +94,7 @@ extern "C" {
     pub(crate) fn kbridge_glue_gpiod_set(desc: *mut gpio_desc, value: c_int) -> c_int;
     pub(crate) fn kbridge_glue_gpiod_get_value(desc: *mut gpio_desc) -> c_int;
     pub(crate) fn kbridge_glue_gpiod_is_active_low(desc: *mut gpio_desc) -> bool;
+    pub(crate) fn kbridge_glue_gpiod_supplier(desc: *mut gpio_desc) -> *mut device;
 
     pub(crate) fn kbridge_glue_led_count(dev: *mut device) -> c_int;
     pub(crate) fn kbridge_glue_led_get(
@@ -104,6 +109,7 @@ extern "C" {
     pub(crate) fn kbridge_glue_led_has_trigger(led: *mut led_classdev) -> bool;
     pub(crate) fn kbridge_glue_led_trigger_remove(led: *mut led_classdev);
     pub(crate) fn kbridge_glue_led_brightness(led: *mut led_classdev) -> c_uint;
+    pub(crate) fn kbridge_glue_led_supplier(led: *mut led_classdev) -> *mut device;
     pub(crate) fn kbridge_glue_led_max_brightness(led: *mut led_classdev) -> c_uint;
     pub(crate) fn kbridge_glue_led_name(led: *mut led_classdev) -> *const c_char;
 

@@ -43,7 +43,11 @@ impl Gpio {
         };
         kernel::error::to_result(ret)?;
         // INVARIANT: a successful devm get returns a valid descriptor.
-        NonNull::new(desc).map(|desc| Gpio { desc }).ok_or(EINVAL)
+        let gpio = NonNull::new(desc).map(|desc| Gpio { desc }).ok_or(EINVAL)?;
+        // SAFETY: `desc` is valid (type invariant).
+        let supplier = unsafe { ffi::kbridge_glue_gpiod_supplier(gpio.desc.as_ptr()) };
+        dev.link_supplier(NonNull::new(supplier))?;
+        Ok(gpio)
     }
 
     /// Sets the logical value (active-low already applied by gpiolib).

@@ -7,6 +7,7 @@
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/gpio/consumer.h>
+#include <linux/gpio/driver.h>
 #include <linux/interrupt.h>
 #include <linux/kobject.h>
 #include <linux/leds.h>
@@ -29,6 +30,13 @@
 #include "kbridge_glue.h"
 
 /* ---- platform driver -------------------------------------------------- */
+
+int kbridge_glue_device_link_supplier(struct device *consumer,
+				      struct device *supplier)
+{
+	return device_link_add(consumer, supplier, DL_FLAG_AUTOREMOVE_CONSUMER) ?
+		       0 : -EINVAL;
+}
 
 static int kbridge_glue_probe(struct platform_device *pdev)
 {
@@ -128,6 +136,14 @@ int kbridge_glue_gpiod_get_value(struct gpio_desc *desc)
 	return gpiod_get_value_cansleep(desc);
 }
 
+struct device *kbridge_glue_gpiod_supplier(struct gpio_desc *desc)
+{
+	/* The device whose driver provides the chip (gpio-sim, pl061, the Pi's
+	 * pinctrl): the chip's own gpio_device unbinds its consumers only after
+	 * gpiochip_remove() has torn down the chip's IRQs. */
+	return gpio_device_to_device(gpiod_to_gpio_device(desc))->parent;
+}
+
 bool kbridge_glue_gpiod_is_active_low(struct gpio_desc *desc)
 {
 	return gpiod_is_active_low(desc);
@@ -195,6 +211,12 @@ bool kbridge_glue_led_has_trigger(struct led_classdev *led)
 void kbridge_glue_led_trigger_remove(struct led_classdev *led)
 {
 	led_trigger_remove(led);
+}
+
+struct device *kbridge_glue_led_supplier(struct led_classdev *led)
+{
+	/* The device whose driver registered the LED (leds-gpio's platform device). */
+	return led->dev->parent;
 }
 
 unsigned int kbridge_glue_led_brightness(struct led_classdev *led)

@@ -26,6 +26,10 @@ struct seq_file;
 struct vm_area_struct;
 
 /* Platform driver (Rust: platform.rs). Probe/remove call back into Rust. */
+/* device_link_add(consumer, supplier, DL_FLAG_AUTOREMOVE_CONSUMER): unbinding
+ * the supplier unbinds the consumer first. */
+int kbridge_glue_device_link_supplier(struct device *consumer,
+				      struct device *supplier);
 int kbridge_glue_platform_register(void);
 void kbridge_glue_platform_unregister(void);
 void kbridge_glue_set_drvdata(struct device *dev, void *data);
@@ -50,6 +54,8 @@ int kbridge_glue_gpiod_get(struct device *dev, const char *con_id,
 int kbridge_glue_gpiod_set(struct gpio_desc *desc, int value);
 int kbridge_glue_gpiod_get_value(struct gpio_desc *desc);
 bool kbridge_glue_gpiod_is_active_low(struct gpio_desc *desc);
+/* The device whose driver provides the line's chip (may be NULL). */
+struct device *kbridge_glue_gpiod_supplier(struct gpio_desc *desc);
 
 /* LED consumer API (Rust: led.rs). */
 int kbridge_glue_led_count(struct device *dev);
@@ -69,6 +75,8 @@ bool kbridge_glue_led_has_trigger(struct led_classdev *led);
 /* led_trigger_remove(): detach the LED's trigger, if any. */
 void kbridge_glue_led_trigger_remove(struct led_classdev *led);
 unsigned int kbridge_glue_led_brightness(struct led_classdev *led);
+/* The device whose driver registered the LED (may be NULL). */
+struct device *kbridge_glue_led_supplier(struct led_classdev *led);
 unsigned int kbridge_glue_led_max_brightness(struct led_classdev *led);
 const char *kbridge_glue_led_name(struct led_classdev *led);
 

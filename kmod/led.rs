@@ -40,7 +40,13 @@ impl Led {
             ffi::kbridge_glue_led_get(dev.as_raw(), idx, &mut led)
         })?;
         // INVARIANT: a successful devm get returns a valid, referenced LED.
-        NonNull::new(led).map(|led| Led { led }).ok_or(EINVAL)
+        let led = NonNull::new(led).map(|led| Led { led }).ok_or(EINVAL)?;
+        // SAFETY: `led` is valid (type invariant).
+        let supplier = unsafe { ffi::kbridge_glue_led_supplier(led.led.as_ptr()) };
+        // leds-gpio keeps its led_classdev in devm memory: unbinding it must
+        // unbind kbridge first, or the LED poll would read freed memory.
+        dev.link_supplier(NonNull::new(supplier))?;
+        Ok(led)
     }
 
     /// Sets the brightness with the LED-core call that suits the driver: the

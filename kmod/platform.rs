@@ -42,6 +42,21 @@ impl Device<'_> {
         self.ptr.as_ptr()
     }
 
+    /// Makes kbridge a consumer of `supplier` (the device whose driver
+    /// provides a line: a GPIO chip's or an LED's): unbinding that driver
+    /// unbinds kbridge first, while the lines and their IRQs are still valid.
+    /// The link goes away when kbridge unbinds. Nothing to do for `None`.
+    pub(crate) fn link_supplier(&self, supplier: Option<NonNull<ffi::device>>) -> Result {
+        let Some(s) = supplier else {
+            return Ok(());
+        };
+        // SAFETY: both devices are valid: `self` by the type invariant,
+        // `supplier` because a line kbridge holds keeps its provider's device.
+        kernel::error::to_result(unsafe {
+            ffi::kbridge_glue_device_link_supplier(self.as_raw(), s.as_ptr())
+        })
+    }
+
     /// Reports why the probe fails, the kernel way (`dev_err_probe()`): an
     /// error line prefixed with the device, or for `EPROBE_DEFER` a debug
     /// line and the deferral reason in `devices_deferred`. Returns `err`.

@@ -3,9 +3,9 @@
 # on every kernel lane. Ends with one line "N passed, N failed, N skipped" and
 # exits non-zero on any failure. A lane that can't run is a counted skip with
 # its reason, never a silent pass.
-#   KBRIDGE_LANES="6.12 rpi4 latest 6.12-debug" (default) selects lanes.
+#   KBRIDGE_LANES="6.12 rpi4 6.12-debug latest" (default) selects lanes.
 . "$(dirname "$0")/lib.sh"
-lanes=${KBRIDGE_LANES-6.12 rpi4 latest 6.12-debug}
+lanes=${KBRIDGE_LANES-6.12 rpi4 6.12-debug latest}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$KB_CACHE/cargo-target}
 passed=0 failed=0 skipped=0
 failures=() skips=()
@@ -31,7 +31,10 @@ step() {
 # writes <lane>.rc when done; the guest part below waits for it.
 klane_of() { [ "$1" = rpi4 ] && echo 6.12 || echo "$1"; }
 kstate="$KB_OUT/kernels"; rm -rf "$kstate"; mkdir -p "$kstate"
-klanes=$(for lane in $lanes; do klane_of "$lane"; done | awk '!seen[$0]++')
+# Built in the order their guest runs are longest: 6.12-debug's (about 7 min
+# under KASAN) then overlaps the latest kernel's build instead of ending the run.
+klanes=$(for lane in $lanes; do klane_of "$lane"; done | awk '!seen[$0]++' \
+         | awk '{ o = ($0 == "6.12") ? 0 : ($0 == "6.12-debug") ? 1 : 2; print o, $0 }' | sort -n -s | cut -d" " -f2)
 ( for kl in $klanes; do
       "$KB_ROOT/scripts/kernel.sh" "$kl" >/dev/null 2>"$kstate/$kl.err"; echo $? > "$kstate/$kl.rc"
   done ) &
