@@ -165,7 +165,9 @@ pub(crate) struct State {
     pub(crate) last_ns: [u64; abi::MAX_LINES],
     pub(crate) last_source: [u8; abi::MAX_LINES],
     pub(crate) seq: u64,
-    ring: [EventRecord; RING],
+    /// The last `RING` events, by `seq % RING` (on the heap: 4 KiB that must
+    /// never be built on the probe's stack).
+    ring: KVec<EventRecord>,
     pub(crate) ops: [u64; 6],
     pub(crate) delivered: u64,
     pub(crate) dropped: u64,
@@ -284,6 +286,7 @@ impl Board {
             }
         }
         let page = SharedPage::new()?;
+        let ring = KVec::from_elem(ZERO_EVENT, RING, GFP_KERNEL)?;
         let now = now_ns();
         let board = Arc::pin_init(
             pin_init!(Board {
@@ -297,7 +300,7 @@ impl Board {
                     last_ns: [now; abi::MAX_LINES],
                     last_source: [abi::SOURCE_INIT; abi::MAX_LINES],
                     seq: 0,
-                    ring: [ZERO_EVENT; RING],
+                    ring,
                     ops: [0; 6],
                     delivered: 0,
                     dropped: 0,

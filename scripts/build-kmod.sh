@@ -39,4 +39,7 @@ fi
 if grep -qiE '(^|[^-])warning' "$log"; then
     grep -iE -B2 -A6 'warning' "$log" >&2; kb_die "lane $lane: kmod build has warnings (log: $log)"
 fi
+# Rust frames are not covered by the kernel's -Wframe-larger-than: check them all.
+"$KB_ROOT/scripts/check-stack.sh" "$tree/kmod/kbridge.ko" 2048 >"$KB_OUT/$lane/stack.log" \
+    || { cat "$KB_OUT/$lane/stack.log" >&2; kb_die "lane $lane: kmod has a stack frame over 2 KiB"; }
 echo "$tree/kmod/kbridge.ko"
