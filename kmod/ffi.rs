@@ -163,6 +163,7 @@ extern "C" {
         name: *const c_char,
         parent: *mut kobject,
     ) -> *mut kobject;
+    pub(crate) fn kbridge_glue_kobject_del(kobj: *mut kobject);
     pub(crate) fn kbridge_glue_kobject_put(kobj: *mut kobject);
     pub(crate) fn kbridge_glue_sysfs_add_line_attrs(kobj: *mut kobject) -> c_int;
     pub(crate) fn kbridge_glue_sysfs_notify_value(kobj: *mut kobject);

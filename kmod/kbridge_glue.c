@@ -452,6 +452,11 @@ struct kobject *kbridge_glue_kobject_create(const char *name,
 	return kobject_create_and_add(name, parent);
 }
 
+void kbridge_glue_kobject_del(struct kobject *kobj)
+{
+	kobject_del(kobj);
+}
+
 void kbridge_glue_kobject_put(struct kobject *kobj)
 {
 	kobject_put(kobj);

@@ -137,6 +137,8 @@ enum kbridge_attr {
 struct kobject *kbridge_glue_device_kobj(struct device *dev);
 struct kobject *kbridge_glue_kobject_create(const char *name,
 					    struct kobject *parent);
+/* kobject_del(): out of sysfs now (drains show/store); the put comes after. */
+void kbridge_glue_kobject_del(struct kobject *kobj);
 void kbridge_glue_kobject_put(struct kobject *kobj);
 int kbridge_glue_sysfs_add_line_attrs(struct kobject *kobj);
 void kbridge_glue_sysfs_notify_value(struct kobject *kobj);

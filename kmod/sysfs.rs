@@ -113,11 +113,19 @@ impl Registration {
 
 impl Drop for Registration {
     fn drop(&mut self) {
+        // Remove each directory from sysfs now (kobject_del drains running
+        // show/store calls and refuses new ones), then drop our reference: the
+        // final release may come later (CONFIG_DEBUG_KOBJECT_RELEASE delays it
+        // by seconds), by which time no callback may reach kbridge.
         for k in self.lines.iter() {
-            // SAFETY: our reference (type invariant); removal drains callbacks.
+            // SAFETY: our reference (type invariant); the kobject is in sysfs.
+            unsafe { ffi::kbridge_glue_kobject_del(k.as_ptr()) };
+            // SAFETY: our reference (type invariant), given up once.
             unsafe { ffi::kbridge_glue_kobject_put(k.as_ptr()) };
         }
-        // SAFETY: our reference (type invariant).
+        // SAFETY: as above, for the `lines` directory (its children are gone).
+        unsafe { ffi::kbridge_glue_kobject_del(self.dir.as_ptr()) };
+        // SAFETY: our reference (type invariant), given up once.
         unsafe { ffi::kbridge_glue_kobject_put(self.dir.as_ptr()) };
     }
 }

@@ -235,12 +235,15 @@ if wait_for $T/agent.log "board gone"; then ktest_pass agent-notices-gone
 else ktest_fail agent-notices-gone "$(tail -5 $T/agent.log)"; fi
 n=0; until rmmod kbridge 2>/dev/null; do n=$((n + 1)); [ $n -ge 30 ] && break; sleep 0.1; done
 check agent-released-board sh -c '! grep -q "^kbridge " /proc/modules'
+# bounded retry rate, counted over a measured 2.5 s window (the unbind and the
+# rmmod above take seconds on a loaded debug kernel): backoff 100 ms doubling
+# to retry_max=1s gives at most 7 tries in 2.5 s, and at least one.
+t0=$(grep -c "board still away" $T/agent.log)
 sleep 2.5
+tries=$(( $(grep -c "board still away" $T/agent.log) - t0 ))
 check agent-survives-unload kill -0 $AP
-# bounded retry rate: backoff 100ms doubling to retry_max=1s: <= 7 tries in 2.5 s
-tries=$(grep -c "board still away" $T/agent.log)
-if [ "$tries" -ge 2 ] && [ "$tries" -le 7 ]; then ktest_pass agent-backoff
-else ktest_fail agent-backoff "$tries retries logged in 2.5 s (expected 2..7)"; fi
+if [ "$tries" -ge 1 ] && [ "$tries" -le 7 ]; then ktest_pass agent-backoff
+else ktest_fail agent-backoff "$tries retries logged in 2.5 s (expected 1..7)"; fi
 insmod $KB_KO
 if wait_for $T/agent.log "board back after"; then ktest_pass agent-recovers
 else ktest_fail agent-recovers "$(tail -5 $T/agent.log)"; fi
