@@ -42,6 +42,9 @@ kb_kmake_args() {
     [ "$(kb_lane_cc "$1")" = gcc ] && cc="CROSS_COMPILE=aarch64-linux-gnu-"
     echo "ARCH=arm64 $cc RUSTC=$KB_RUSTC HOSTRUSTC=$KB_RUSTC RUSTDOC=$KB_RUSTDOC BINDGEN=$bg"
 }
+# The kernel lane a lane boots: rpi4 (QEMU raspi4b) has no kernel of its own
+# and boots lane 6.12's Image and module.
+kb_lane_kernel() { [ "$1" = rpi4 ] && echo 6.12 || echo "$1"; }
 # The C compiler of a lane: gcc or clang.
 kb_lane_cc() { case "$1" in 6.12) echo gcc ;; *) echo clang ;; esac; }
 

@@ -6,7 +6,8 @@
 # tests/dts/rpi4-qemu.dtso. Prints the .dtb path;
 # rebuilt only when an input changes.
 . "$(dirname "$0")/lib.sh"
-kdir=$(kb_kernel_dir 6.12)
+klane=$(kb_lane_kernel rpi4)
+kdir=$(kb_kernel_dir "$klane")
 out="$KB_OUT/rpi4"; mkdir -p "$out"
 overlay="$KB_ROOT/conf/dts/rpi/kbridge-overlay.dts"
 # What only the emulated Pi needs (see the file).
@@ -16,7 +17,7 @@ key=$( { cat "$overlay" "$qemu_overlay" "$0"; echo "$kdir"; } | sha256sum | cut 
 dtb="$out/bcm2711-rpi-4-b-kbridge-$key.dtb"
 if [ ! -f "$dtb" ]; then
     # shellcheck disable=SC2046
-    make -s -C "$kdir" $(kb_kmake_args 6.12) DTC_FLAGS=-@ "$base_rel" >"$out/dtb-build.log" 2>&1 \
+    make -s -C "$kdir" $(kb_kmake_args "$klane") DTC_FLAGS=-@ "$base_rel" >"$out/dtb-build.log" 2>&1 \
         || { cat "$out/dtb-build.log" >&2; kb_die "building $base_rel failed"; }
     base="$kdir/arch/arm64/boot/dts/$base_rel"
     fdtget "$base" /__symbols__ gpio >/dev/null 2>&1 || kb_die "$base has no __symbols__ (was -@ honoured?)"

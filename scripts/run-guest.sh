@@ -13,8 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$KB_ROOT/scripts/qemu.env"
 lane=${1:?usage: run-guest.sh <lane> test|demo|shell}; mode=${2:-test}
-# Lane rpi4 boots the 6.12 lane's Image and module on QEMU's raspi4b machine.
-klane=$lane; [ "$lane" = rpi4 ] && klane=6.12
+klane=$(kb_lane_kernel "$lane")
 kdir=$(kb_kernel_dir "$klane")
 ko=$("$KB_ROOT/scripts/build-kmod.sh" "$klane")
 initrd=$("$KB_ROOT/scripts/initramfs.sh" "$klane" "$ko")

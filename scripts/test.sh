@@ -29,12 +29,11 @@ step() {
 # build leaves a core idle for minutes (unpacking, single-threaded rustc on the
 # core/kernel crates, pahole, linking), which the host checks use. Each build
 # writes <lane>.rc when done; the guest part below waits for it.
-klane_of() { [ "$1" = rpi4 ] && echo 6.12 || echo "$1"; }
 kstate="$KB_OUT/kernels"; rm -rf "$kstate"; mkdir -p "$kstate"
 # Built in the order their guest runs are longest: 6.12-debug's (about 7 min
 # under KASAN) then overlaps the latest kernel's build instead of ending the run.
-klanes=$(for lane in $lanes; do klane_of "$lane"; done | awk '!seen[$0]++' \
-         | awk '{ o = ($0 == "6.12") ? 0 : ($0 == "6.12-debug") ? 1 : 2; print o, $0 }' | sort -n -s | cut -d" " -f2)
+klanes=$(for lane in $lanes; do kb_lane_kernel "$lane"; done \
+         | awk '!seen[$0]++ { print ($0 == "6.12") ? 0 : ($0 == "6.12-debug") ? 1 : 2, $0 }' | sort -n -s | cut -d" " -f2)
 ( for kl in $klanes; do
       "$KB_ROOT/scripts/kernel.sh" "$kl" >/dev/null 2>"$kstate/$kl.err"; echo $? > "$kstate/$kl.rc"
   done ) &
@@ -80,8 +79,7 @@ fi
 # --- guest: each kernel lane ------------------------------------------------------
 step build/agent-aarch64 "$KB_ROOT/scripts/build-agent.sh"
 for lane in $lanes; do
-    # Lane rpi4 boots the 6.12 lane's kernel on QEMU raspi4b (no kernel of its own).
-    klane=$(klane_of "$lane") modes="test probe"
+    klane=$(kb_lane_kernel "$lane") modes="test probe"
     [ "$lane" = rpi4 ] && modes=test
     while [ ! -s "$kstate/$klane.rc" ] && kill -0 $kbuilds 2>/dev/null; do sleep 2; done
     rc=$(cat "$kstate/$klane.rc" 2>/dev/null || echo 1)

@@ -4,7 +4,7 @@ use kbridge_abi as abi;
 use nix::errno::Errno;
 use nix::sys::mman::{MapFlags, ProtFlags};
 
-use crate::raw::{self, Bytes};
+use crate::raw;
 use crate::report::Report;
 
 const RO: ProtFlags = ProtFlags::PROT_READ;
@@ -115,11 +115,7 @@ pub(crate) fn run(r: &mut Report) {
         return r.fail("page-follows-changes", "no output line in the page");
     };
     let old = st.lines.get(out as usize).map_or(0, |l| l.value);
-    let mut v = abi::IocValues::request(1 << out);
-    if let Some(slot) = v.values.get_mut(out as usize) {
-        *slot = 1 - old.min(1);
-    }
-    if let Err(e) = raw::ioctl_buf(&rw, abi::IOC_SET_VALUES, &mut v.to_vec()) {
+    if let Err(e) = raw::set_line(&rw, out, 1 - old.min(1)) {
         return r.fail("page-follows-changes", format!("SET_VALUES: {e}"));
     }
     drop(rw);
@@ -135,10 +131,6 @@ pub(crate) fn run(r: &mut Report) {
     }
     // Restore.
     if let Ok(rw) = raw::open(true) {
-        let mut v = abi::IocValues::request(1 << out);
-        if let Some(slot) = v.values.get_mut(out as usize) {
-            *slot = old;
-        }
-        let _ = raw::ioctl_buf(&rw, abi::IOC_SET_VALUES, &mut v.to_vec());
+        let _ = raw::set_line(&rw, out, old);
     }
 }

@@ -59,6 +59,13 @@ pub(crate) struct Mapping {
     len: NonZeroUsize,
 }
 
+/// Sets line `line` to `value` with one well-formed `SET_VALUES`.
+pub(crate) fn set_line(file: &File, line: u32, value: u32) -> Result<(), Errno> {
+    let mut v = abi::IocValues::request(1u64.checked_shl(line).ok_or(Errno::EINVAL)?);
+    *v.values.get_mut(line as usize).ok_or(Errno::EINVAL)? = value;
+    ioctl_buf(file, abi::IOC_SET_VALUES, &mut v.to_vec())
+}
+
 /// `mmap(NULL, len, prot, flags, fd, offset)`.
 pub(crate) fn map(
     file: &File,

@@ -6,7 +6,7 @@ use std::os::unix::fs::OpenOptionsExt;
 
 use kbridge_abi as abi;
 
-use crate::raw::{self, Bytes, Straddle};
+use crate::raw::{self, Straddle};
 use crate::report::Report;
 
 pub(crate) fn run(r: &mut Report) {
@@ -41,11 +41,7 @@ pub(crate) fn run(r: &mut Report) {
     };
     // Two events after the reader's open: the output flipped, then flipped back.
     for v in [1 - old, old] {
-        let mut req = abi::IocValues::request(1 << out);
-        if let Some(slot) = req.values.get_mut(out as usize) {
-            *slot = v;
-        }
-        if let Err(e) = raw::ioctl_buf(&rw, abi::IOC_SET_VALUES, &mut req.to_vec()) {
+        if let Err(e) = raw::set_line(&rw, out, v) {
             return r.fail("events", format!("SET_VALUES: {e}"));
         }
     }
