@@ -3,12 +3,17 @@
 #   make demo    build, boot the emulated board, show kbridge working, power off
 #   make test    host checks + in-guest tests on every kernel lane; ends "N passed, N failed, N skipped"
 #   make shell   interactive shell on the emulated board (LANE=6.12|latest|6.12-debug|rpi4)
+#   make fuzz    the fuzz campaign alone, for long runs: DURATION=30m [FUZZ_LANE=6.12-debug] [SEED=1]
 LANE ?= 6.12
 # The kernel a lane boots: rpi4 (QEMU raspi4b) boots lane 6.12's.
 KLANE = $(if $(filter rpi4,$(LANE)),6.12,$(LANE))
 S := scripts
 
-.PHONY: all setup kernels kmod agent demo test shell check clean distclean
+DURATION ?= 10m
+SEED ?= 1
+FUZZ_LANE ?= 6.12-debug
+
+.PHONY: all setup kernels kmod agent demo test shell check fuzz clean distclean
 all: demo
 
 setup:
@@ -32,6 +37,11 @@ shell: setup
 
 test:
 	@$(S)/test.sh
+
+fuzz: setup
+	@$(S)/kernel.sh $(FUZZ_LANE) >/dev/null && $(S)/build-agent.sh >/dev/null && \
+	  KBRIDGE_FUZZ=$(DURATION) KBRIDGE_FUZZ_SEED=$(SEED) KBRIDGE_TESTS='t95-*.sh' \
+	  $(S)/run-guest.sh $(FUZZ_LANE) test
 
 # Host-only checks (no kernel builds): fast feedback while editing.
 check: setup

@@ -142,9 +142,18 @@ pub(crate) struct Peek {
     /// Sequence number of the first event copied out.
     first: u64,
     /// Events the reader lost to the ring before `first`.
-    lost: u64,
+    pub(crate) lost: u64,
     /// Events copied out.
     pub(crate) n: usize,
+}
+
+impl Peek {
+    /// `seq` of the last event copied out (the cursor after consuming all).
+    pub(crate) fn last(&self) -> u64 {
+        (self.first + self.n as u64)
+            .saturating_sub(1)
+            .max(self.cursor)
+    }
 }
 
 /// A requested change.
@@ -191,9 +200,29 @@ pub(crate) struct Board {
     /// Set once by `kill`; readable without the lock, like `seq`.
     gone: AtomicBool,
     page: SharedPage,
+    /// The netlink event publisher (taken before `state`, never inside it).
+    #[pin]
+    publisher: Mutex<Publisher>,
 }
 
-const ZERO_EVENT: EventRecord = EventRecord {
+/// Where the netlink event publisher is in the event stream, and what became
+/// of the events it handled (the `netlink` record of `/proc/kbridge`).
+pub(crate) struct Publisher {
+    /// `seq` of the last event handled.
+    pub(crate) cursor: u64,
+    /// Events multicast to at least one listener.
+    pub(crate) sent: u64,
+    /// Events that could not be built or sent (allocation failure, or a
+    /// listener asked for `NETLINK_BROADCAST_ERROR` and its socket was full).
+    pub(crate) failed: u64,
+    /// Events the ring overwrote before the publisher got to them.
+    pub(crate) lost: u64,
+    /// Replies to changes that the requester's full socket refused (the
+    /// change itself was made).
+    pub(crate) replies_lost: u64,
+}
+
+pub(crate) const ZERO_EVENT: EventRecord = EventRecord {
     seq: 0,
     timestamp_ns: 0,
     line: 0,
@@ -310,6 +339,13 @@ impl Board {
                 seq: AtomicU64::new(0),
                 gone: AtomicBool::new(false),
                 page,
+                publisher <- kernel::new_mutex!(Publisher {
+                    cursor: 0,
+                    sent: 0,
+                    failed: 0,
+                    lost: 0,
+                    replies_lost: 0,
+                }),
             }),
             GFP_KERNEL,
         )?;
@@ -405,7 +441,7 @@ impl Board {
         let r = f(&st);
         drop(st);
         if changed {
-            crate::chardev::wake_readers();
+            self.changed();
         }
         Ok(r)
     }
@@ -440,7 +476,7 @@ impl Board {
         let r = self.apply_locked(&mut st, ops, source, &mut recorded);
         drop(st);
         if recorded {
-            crate::chardev::wake_readers();
+            self.changed();
         }
         r
     }
@@ -544,7 +580,20 @@ impl Board {
         }
         self.record(&mut st, i, v, abi::SOURCE_HARDWARE);
         drop(st);
+        self.changed();
+    }
+
+    /// Changes were recorded (the lock is released): wakes the chardev
+    /// readers and publishes the events on netlink.
+    fn changed(&self) {
         crate::chardev::wake_readers();
+        crate::netlink::publish(self);
+    }
+
+    /// Runs `f` on the netlink event publisher's state, under its lock
+    /// (never taken with `state` held).
+    pub(crate) fn with_publisher<R>(&self, f: impl FnOnce(&mut Publisher) -> R) -> R {
+        f(&mut self.publisher.lock())
     }
 
     /// The single place a change is recorded (caller holds the lock).
@@ -589,7 +638,6 @@ impl Board {
         if let Some(d) = st.notify.get(i) {
             d.notify();
         }
-        crate::netlink::notify(self, &rec);
     }
 
     /// The newest sequence number, without the lock.

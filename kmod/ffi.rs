@@ -151,7 +151,7 @@ extern "C" {
         exec: *mut bool,
     );
     pub(crate) fn kbridge_glue_vma_seal(vma: *mut vm_area_struct);
-    pub(crate) fn kbridge_glue_vma_insert_page(vma: *mut vm_area_struct, addr: c_ulong) -> c_int;
+    pub(crate) fn kbridge_glue_vma_map_page(vma: *mut vm_area_struct, addr: c_ulong);
 
     pub(crate) fn kbridge_glue_proc_create(data: *mut c_void) -> *mut proc_dir_entry;
     pub(crate) fn kbridge_glue_proc_remove(entry: *mut proc_dir_entry);

@@ -38,7 +38,7 @@ extern "C" {
         msg: *const c_char,
     );
 
-    pub(crate) fn kbridge_genl_new() -> *mut sk_buff;
+    pub(crate) fn kbridge_genl_new(payload: usize) -> *mut sk_buff;
     pub(crate) fn kbridge_genl_free(skb: *mut sk_buff);
     pub(crate) fn kbridge_genl_start_reply(
         skb: *mut sk_buff,
@@ -63,6 +63,11 @@ extern "C" {
         value: u64,
         pad: c_uint,
     ) -> c_int;
+    pub(crate) fn kbridge_genl_reserve_u64(
+        skb: *mut sk_buff,
+        type_: c_uint,
+        pad: c_uint,
+    ) -> *mut c_void;
     pub(crate) fn kbridge_genl_end(skb: *mut sk_buff, hdr: *mut c_void);
     pub(crate) fn kbridge_genl_cancel(skb: *mut sk_buff, hdr: *mut c_void);
     pub(crate) fn kbridge_genl_len(skb: *mut sk_buff) -> c_uint;

@@ -100,37 +100,123 @@ impl<'a> Request<'a> {
     }
 
     /// Builds a reply with `fill` and sends it.
-    pub(crate) fn reply(&self, cmd: u8, fill: impl FnOnce(&mut Writer) -> Result) -> Result {
-        let msg = Msg::new()?;
+    pub(crate) fn reply(&self, cmd: u8, fill: impl Fn(&mut Writer<'_>) -> Result) -> Result {
+        let msg = Msg::new(Writer::measure(&fill)?)?;
         // SAFETY: `msg.skb` is a fresh skb we own; `info` is live (invariant).
         let hdr = unsafe {
             ffi::kbridge_genl_start_reply(msg.skb.as_ptr(), self.info.as_ptr(), cmd.into())
         };
         let mut msg = msg.started(hdr)?;
-        fill(&mut msg.w)?;
+        fill(&mut msg.writer())?;
         let skb = msg.finish();
         // SAFETY: `skb` is a finished message we own; genlmsg_reply consumes it.
         kernel::error::to_result(unsafe { ffi::kbridge_genl_reply(skb, self.info.as_ptr()) })
     }
+
+    /// Allocates and starts a reply carrying one u64 attribute `ty`, whose
+    /// value [`PreparedReply::send`] fills in: everything that can fail is
+    /// done before the change the reply reports, so a request is never
+    /// refused after it changed something.
+    pub(crate) fn prepare_u64_reply(
+        &self,
+        cmd: u8,
+        ty: u16,
+        pad: u16,
+    ) -> Result<PreparedReply<'a>> {
+        let msg = Msg::new(NLA_U64_SIZE)?;
+        // SAFETY: `msg.skb` is a fresh skb we own; `info` is live (invariant).
+        let hdr = unsafe {
+            ffi::kbridge_genl_start_reply(msg.skb.as_ptr(), self.info.as_ptr(), cmd.into())
+        };
+        let msg = msg.started(hdr)?;
+        // SAFETY: `msg` owns its skb, sized for this attribute above.
+        let slot =
+            unsafe { ffi::kbridge_genl_reserve_u64(msg.skb.as_ptr(), ty.into(), pad.into()) };
+        let slot = NonNull::new(slot.cast::<u8>()).ok_or_else(emsgsize)?;
+        // INVARIANT: `slot` is the 8-byte payload just reserved in `msg`'s skb.
+        Ok(PreparedReply {
+            info: self.info,
+            msg,
+            slot,
+            _req: core::marker::PhantomData,
+        })
+    }
 }
 
-/// Writes attributes into a message being built.
+/// `nla_total_size_64bit(8)` with its alignment pad counted whether or not
+/// the CPU needs it: the room one u64 attribute takes.
+const NLA_U64_SIZE: usize = nla_total_size(8) + nla_total_size(0);
+
+/// `nla_total_size()`: an attribute's header and payload, aligned to 4.
+const fn nla_total_size(payload: usize) -> usize {
+    (4 + payload + 3) & !3
+}
+
+/// A reply allocated before the change it reports (see
+/// [`Request::prepare_u64_reply`]).
 ///
 /// # Invariants
 ///
-/// `skb` is a live skb with a started genetlink header, owned or borrowed by
-/// whoever holds the writer.
-pub(crate) struct Writer {
-    skb: NonNull<ffi::sk_buff>,
+/// `slot` points at the payload of a u64 attribute inside `msg`'s skb;
+/// `info` is the live `genl_info` of the request (for `'a`).
+pub(crate) struct PreparedReply<'a> {
+    info: NonNull<ffi::genl_info>,
+    msg: Started,
+    slot: NonNull<u8>,
+    _req: core::marker::PhantomData<&'a ()>,
 }
 
-impl Writer {
+impl PreparedReply<'_> {
+    /// Fills in the value and sends the reply. Cannot fail before the send;
+    /// the send itself fails only when the requester's socket is full, and
+    /// then the error says so but the change stands (the caller counts it).
+    pub(crate) fn send(self, value: u64) -> Result {
+        // SAFETY: `slot` is 8 writable bytes inside the skb `msg` owns
+        // (invariant); netlink attributes are 4-aligned, so write unaligned.
+        unsafe { self.slot.as_ptr().cast::<u64>().write_unaligned(value) };
+        let info = self.info;
+        let skb = self.msg.finish();
+        // SAFETY: `skb` is a finished message we own; genlmsg_reply consumes
+        // it; `info` is live (invariant).
+        kernel::error::to_result(unsafe { ffi::kbridge_genl_reply(skb, info.as_ptr()) })
+    }
+}
+
+/// Writes attributes into a message being built, or (with no skb) adds up
+/// the room they take, so a message is allocated at its exact size.
+///
+/// # Invariants
+///
+/// `skb`, when set, is a live skb with a started genetlink header, owned or
+/// borrowed by whoever holds the writer.
+pub(crate) struct Writer<'a> {
+    skb: Option<NonNull<ffi::sk_buff>>,
+    size: usize,
+    _msg: core::marker::PhantomData<&'a mut ffi::sk_buff>,
+}
+
+impl Writer<'_> {
+    /// The attribute room `fill` takes (never more than a page: messages are
+    /// a few dozen bytes).
+    fn measure(fill: &impl Fn(&mut Writer<'_>) -> Result) -> Result<usize> {
+        let mut w = Writer {
+            skb: None,
+            size: 0,
+            _msg: core::marker::PhantomData,
+        };
+        fill(&mut w)?;
+        Ok(w.size)
+    }
+
     fn put(&mut self, ty: u16, data: &[u8]) -> Result {
+        let Some(skb) = self.skb else {
+            self.size += nla_total_size(data.len());
+            return Ok(());
+        };
         let len = u32::try_from(data.len()).map_err(|_| emsgsize())?;
         // SAFETY: `skb` is live (invariant); `data` is valid for `len` bytes.
-        let r = unsafe {
-            ffi::kbridge_genl_put(self.skb.as_ptr(), ty.into(), len, data.as_ptr().cast())
-        };
+        let r =
+            unsafe { ffi::kbridge_genl_put(skb.as_ptr(), ty.into(), len, data.as_ptr().cast()) };
         if r == 0 {
             Ok(())
         } else {
@@ -148,8 +234,12 @@ impl Writer {
 
     /// A u64 attribute, aligned with a `pad` attribute where the CPU needs it.
     pub(crate) fn put_u64(&mut self, ty: u16, v: u64, pad: u16) -> Result {
+        let Some(skb) = self.skb else {
+            self.size += NLA_U64_SIZE;
+            return Ok(());
+        };
         // SAFETY: `skb` is live (invariant).
-        let r = unsafe { ffi::kbridge_genl_put_u64(self.skb.as_ptr(), ty.into(), v, pad.into()) };
+        let r = unsafe { ffi::kbridge_genl_put_u64(skb.as_ptr(), ty.into(), v, pad.into()) };
         if r == 0 {
             Ok(())
         } else {
@@ -172,16 +262,21 @@ pub(crate) struct Msg {
 }
 
 /// A [`Msg`] whose genetlink header is in place.
+///
+/// # Invariants
+///
+/// `skb` is owned by this value and has a genetlink header at `hdr`.
 pub(crate) struct Started {
-    w: Writer,
+    skb: NonNull<ffi::sk_buff>,
     hdr: NonNull<c_void>,
 }
 
 impl Msg {
-    fn new() -> Result<Self> {
-        // SAFETY: allocates a new skb (GFP_KERNEL: handlers and the event hook
-        // run in process context).
-        let skb = unsafe { ffi::kbridge_genl_new() };
+    /// A message with room for `payload` bytes of attributes.
+    fn new(payload: usize) -> Result<Self> {
+        // SAFETY: allocates a new skb (GFP_KERNEL: handlers and the event
+        // publisher run in process context, without spinlocks held).
+        let skb = unsafe { ffi::kbridge_genl_new(payload) };
         Ok(Msg {
             skb: NonNull::new(skb).ok_or(ENOMEM)?,
         })
@@ -192,32 +287,35 @@ impl Msg {
         let skb = self.skb;
         core::mem::forget(self);
         // INVARIANT: the header was just put into `skb`, which `Started` owns.
-        Ok(Started {
-            w: Writer { skb },
-            hdr,
-        })
+        Ok(Started { skb, hdr })
     }
 
-    /// Builds an event with `fill` and multicasts it to the `events` group.
-    /// Does nothing (and allocates nothing) when nobody listens.
-    pub(crate) fn multicast_event(cmd: u8, fill: impl FnOnce(&mut Writer) -> Result) -> Result {
-        // SAFETY: reads the family's static group state.
-        if !unsafe { ffi::kbridge_genl_has_listeners() } {
-            return Ok(());
-        }
-        let msg = Msg::new()?;
+    /// Whether anybody, in any network namespace, listens to the `events`
+    /// group.
+    pub(crate) fn has_listeners() -> bool {
+        // SAFETY: reads the family's group state under RCU.
+        unsafe { ffi::kbridge_genl_has_listeners() }
+    }
+
+    /// Builds an event with `fill`, allocated at its exact size, and
+    /// multicasts it to the `events` group of every network namespace.
+    /// `Ok(false)`: nobody listened.
+    pub(crate) fn multicast_event(
+        cmd: u8,
+        fill: impl Fn(&mut Writer<'_>) -> Result,
+    ) -> Result<bool> {
+        let msg = Msg::new(Writer::measure(&fill)?)?;
         // SAFETY: `msg.skb` is a fresh skb we own.
         let hdr = unsafe { ffi::kbridge_genl_start_event(msg.skb.as_ptr(), cmd.into()) };
         let mut msg = msg.started(hdr)?;
-        fill(&mut msg.w)?;
+        fill(&mut msg.writer())?;
         let skb = msg.finish();
         // SAFETY: `skb` is a finished message we own; multicast consumes it.
         let r = unsafe { ffi::kbridge_genl_multicast(skb) };
-        // -ESRCH: the last listener left meanwhile.
-        if r == 0 || r == ESRCH.to_errno() {
-            Ok(())
+        if r == ESRCH.to_errno() {
+            Ok(false)
         } else {
-            kernel::error::to_result(r)
+            kernel::error::to_result(r).map(|()| true)
         }
     }
 }
@@ -230,10 +328,21 @@ impl Drop for Msg {
 }
 
 impl Started {
+    /// A writer onto this message.
+    fn writer(&mut self) -> Writer<'_> {
+        // INVARIANT: `skb` is live with a started header while `self` is
+        // borrowed.
+        Writer {
+            skb: Some(self.skb),
+            size: 0,
+            _msg: core::marker::PhantomData,
+        }
+    }
+
     /// Ends the message and hands the skb to the caller, who must send it.
     fn finish(self) -> *mut ffi::sk_buff {
-        let skb = self.w.skb.as_ptr();
-        // SAFETY: `hdr` was put into `skb` (invariant of Writer/Started).
+        let skb = self.skb.as_ptr();
+        // SAFETY: `hdr` was put into `skb` (invariant).
         unsafe { ffi::kbridge_genl_end(skb, self.hdr.as_ptr()) };
         core::mem::forget(self);
         skb
@@ -243,7 +352,7 @@ impl Started {
 impl Drop for Started {
     fn drop(&mut self) {
         // SAFETY: we own `skb` (not finished).
-        unsafe { ffi::kbridge_genl_free(self.w.skb.as_ptr()) };
+        unsafe { ffi::kbridge_genl_free(self.skb.as_ptr()) };
     }
 }
 
@@ -283,7 +392,7 @@ impl Dump {
     pub(crate) fn add(
         &mut self,
         cmd: u8,
-        fill: impl FnOnce(&mut Writer) -> Result,
+        fill: impl Fn(&mut Writer<'_>) -> Result,
     ) -> Result<bool> {
         // SAFETY: `skb`/`cb` are live (invariant).
         let hdr = unsafe {
@@ -292,7 +401,12 @@ impl Dump {
         if hdr.is_null() {
             return Ok(false);
         }
-        let mut w = Writer { skb: self.skb };
+        // INVARIANT: the dump's skb, live for this call, header just put.
+        let mut w = Writer {
+            skb: Some(self.skb),
+            size: 0,
+            _msg: core::marker::PhantomData,
+        };
         match fill(&mut w) {
             Ok(()) => {
                 // SAFETY: `hdr` was just put into `skb`.

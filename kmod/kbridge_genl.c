@@ -84,9 +84,10 @@ void kbridge_genl_set_missing(struct genl_info *info, const void *nest,
 
 /* ---- messages ----------------------------------------------------------- */
 
-struct sk_buff *kbridge_genl_new(void)
+/* A message with room for @payload bytes of attributes after the headers. */
+struct sk_buff *kbridge_genl_new(size_t payload)
 {
-	return genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	return genlmsg_new(payload, GFP_KERNEL);
 }
 
 void kbridge_genl_free(struct sk_buff *skb)
@@ -124,6 +125,18 @@ int kbridge_genl_put_u64(struct sk_buff *skb, unsigned int type, u64 value,
 	return nla_put_u64_64bit(skb, type, value, pad);
 }
 
+/*
+ * nla_reserve_64bit() for a u64 written later: the attribute's payload, or
+ * NULL when @skb has no room.
+ */
+void *kbridge_genl_reserve_u64(struct sk_buff *skb, unsigned int type,
+			       unsigned int pad)
+{
+	struct nlattr *nla = nla_reserve_64bit(skb, type, sizeof(u64), pad);
+
+	return nla ? nla_data(nla) : NULL;
+}
+
 void kbridge_genl_end(struct sk_buff *skb, void *hdr)
 {
 	genlmsg_end(skb, hdr);
@@ -145,17 +158,29 @@ int kbridge_genl_reply(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(skb, info);
 }
 
+/* genl_has_listeners() in any network namespace (the family is netnsok). */
 bool kbridge_genl_has_listeners(void)
 {
-	return genl_has_listeners(&kbridge_nl_family, &init_net,
-				  KBRIDGE_NLGRP_EVENTS);
+	struct net *net;
+	bool any = false;
+
+	rcu_read_lock();
+	for_each_net_rcu(net) {
+		if (genl_has_listeners(&kbridge_nl_family, net,
+				       KBRIDGE_NLGRP_EVENTS)) {
+			any = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return any;
 }
 
-/* Consumes @skb. Called with the board lock held (process context). */
+/* Consumes @skb: multicast to the events group of every network namespace. */
 int kbridge_genl_multicast(struct sk_buff *skb)
 {
-	return genlmsg_multicast(&kbridge_nl_family, skb, 0,
-				 KBRIDGE_NLGRP_EVENTS, GFP_KERNEL);
+	return genlmsg_multicast_allns(&kbridge_nl_family, skb, 0,
+				       KBRIDGE_NLGRP_EVENTS);
 }
 
 /* cb->args: six longs the dump keeps between calls (zero at the start). */

@@ -32,7 +32,7 @@ void kbridge_genl_set_missing(struct genl_info *info, const void *nest,
 			      unsigned int type, const char *msg);
 
 /* Messages: allocate, start (reply, dump part, event), fill, finish. */
-struct sk_buff *kbridge_genl_new(void);
+struct sk_buff *kbridge_genl_new(size_t payload);
 void kbridge_genl_free(struct sk_buff *skb);
 void *kbridge_genl_start_reply(struct sk_buff *skb, struct genl_info *info,
 			       unsigned int cmd);
@@ -43,6 +43,8 @@ int kbridge_genl_put(struct sk_buff *skb, unsigned int type, unsigned int len,
 		     const void *data);
 int kbridge_genl_put_u64(struct sk_buff *skb, unsigned int type, u64 value,
 			 unsigned int pad);
+void *kbridge_genl_reserve_u64(struct sk_buff *skb, unsigned int type,
+			       unsigned int pad);
 void kbridge_genl_end(struct sk_buff *skb, void *hdr);
 void kbridge_genl_cancel(struct sk_buff *skb, void *hdr);
 unsigned int kbridge_genl_len(struct sk_buff *skb);

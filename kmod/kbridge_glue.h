@@ -116,7 +116,8 @@ void kbridge_glue_vma_info(struct vm_area_struct *vma, unsigned long *len,
 			   unsigned long *pgoff, bool *write, bool *exec);
 /* Never writable or executable later (mprotect), never grown (mremap), not in core dumps. */
 void kbridge_glue_vma_seal(struct vm_area_struct *vma);
-int kbridge_glue_vma_insert_page(struct vm_area_struct *vma, unsigned long addr);
+/* Maps the page at @addr into @vma on each fault; the VMA holds a reference on it. */
+void kbridge_glue_vma_map_page(struct vm_area_struct *vma, unsigned long addr);
 
 /* procfs (Rust: procfs.rs). */
 struct proc_dir_entry *kbridge_glue_proc_create(void *data);

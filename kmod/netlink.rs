@@ -215,7 +215,7 @@ fn snap(st: &State, i: usize) -> LineSnap {
     }
 }
 
-fn put_line(w: &mut Writer, b: &Board, s: &LineSnap) -> Result {
+fn put_line(w: &mut Writer<'_>, b: &Board, s: &LineSnap) -> Result {
     let d = b.lines.get(s.index as usize).ok_or(EINVAL)?;
     w.put_u32(line::INDEX, s.index)?;
     w.put_str(line::NAME, d.name.as_bytes())?;
@@ -314,10 +314,17 @@ fn collect_ops(req: &Request<'_>, b: &Board, outer: u16, with_value: bool) -> Re
 fn change(req: &Request<'_>, outer: u16, with_value: bool, reply_cmd: u8) -> Result {
     let b = bound(req)?;
     let ops = collect_ops(req, &b, outer, with_value)?;
+    // Everything that can fail happens before the board changes: once it has
+    // applied the request, the request has succeeded.
+    let reply = req.prepare_u64_reply(reply_cmd, change::SEQ, change::PAD)?;
     let seq = b.apply(&ops, abi::SOURCE_NETLINK).inspect_err(|_| {
         req.error(None, c"the board refused the change; nothing changed");
     })?;
-    req.reply(reply_cmd, |w| w.put_u64(change::SEQ, seq, change::PAD))
+    if reply.send(seq).is_err() {
+        // The requester's socket is full: it misses the reply, not the change.
+        b.with_publisher(|p| p.replies_lost += 1);
+    }
+    Ok(())
 }
 
 /// `line-set`: every `assign` applied at once, or none.
@@ -330,15 +337,41 @@ pub(crate) fn line_toggle(req: &Request<'_>) -> Result {
     change(req, change::TARGET, false, cmd::LINE_TOGGLE)
 }
 
-/// Multicasts `rec` to the `events` group. Called by [`Board`]'s one place
-/// that records changes, under the board lock; builds nothing when the group
-/// has no listeners. A message that can't be sent is lost for everyone, and
-/// listeners see the gap in `seq`.
-pub(crate) fn notify(b: &Board, rec: &EventRecord) {
-    let Some(d) = b.lines.get(usize::from(rec.line)) else {
-        return;
-    };
-    let _ = Msg::multicast_event(cmd::EVENT, |w| {
+/// Multicasts the events recorded since the last call to the `events` group
+/// of every network namespace, in `seq` order. Called by [`Board`] after
+/// every change, with the board lock released: the messages are built (at
+/// their exact size) outside it, a batch at a time, under the publisher's own
+/// lock, which keeps concurrent publishers in order. Builds nothing when
+/// nobody listens. An event that can't be sent is lost for every listener,
+/// who see the gap in `seq`; `/proc/kbridge` counts it.
+pub(crate) fn publish(b: &Board) {
+    b.with_publisher(|p| loop {
+        if !Msg::has_listeners() {
+            p.cursor = b.seq();
+            return;
+        }
+        let mut batch = [crate::board::ZERO_EVENT; 8];
+        let Ok(peek) = b.peek_events(p.cursor, &mut batch) else {
+            return; // unbound
+        };
+        if peek.n == 0 {
+            return;
+        }
+        // More than a ring's worth of changes while this publisher waited.
+        p.lost += peek.lost;
+        for rec in batch.iter().take(peek.n) {
+            match send_event(b, rec) {
+                Ok(_) => p.sent += 1,
+                Err(_) => p.failed += 1,
+            }
+        }
+        p.cursor = peek.last();
+    });
+}
+
+fn send_event(b: &Board, rec: &EventRecord) -> Result<bool> {
+    let d = b.lines.get(usize::from(rec.line)).ok_or(EINVAL)?;
+    Msg::multicast_event(cmd::EVENT, |w| {
         w.put_u64(event::SEQ, rec.seq, event::PAD)?;
         w.put_u64(event::TIMESTAMP_NS, rec.timestamp_ns, event::PAD)?;
         w.put_u32(event::LINE_INDEX, u32::from(rec.line))?;
@@ -347,5 +380,5 @@ pub(crate) fn notify(b: &Board, rec: &EventRecord) {
         w.put_u32(event::NEW_VALUE, rec.new_value)?;
         w.put_u8(event::SOURCE, rec.source)?;
         w.put_u8(event::KIND, rec.kind)
-    });
+    })
 }

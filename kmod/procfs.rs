@@ -109,7 +109,15 @@ fn show(board: &Board, out: &mut Seq) -> Result {
                 dropped: st.dropped
             }
         );
-    })
+    })?;
+    let nl = board.with_publisher(|p| abi::ProcNetlink {
+        sent: p.sent,
+        failed: p.failed,
+        lost: p.lost,
+        replies_lost: p.replies_lost,
+    });
+    let _ = writeln!(out, "{nl}");
+    Ok(())
 }
 
 #[no_mangle]

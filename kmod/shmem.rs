@@ -90,8 +90,10 @@ impl SharedPage {
         // a later mprotect(PROT_WRITE/PROT_EXEC) fail, VM_DONTEXPAND a growing mremap.
         unsafe { ffi::kbridge_glue_vma_seal(vma) };
         // SAFETY: `vma` is valid and one page long; `addr` is our page (type
-        // invariant), which vm_insert_page takes a reference on.
-        kernel::error::to_result(unsafe { ffi::kbridge_glue_vma_insert_page(vma, self.addr) })
+        // invariant); the VMA takes its own reference on it, so the page
+        // outlives this `SharedPage` for as long as it is mapped.
+        unsafe { ffi::kbridge_glue_vma_map_page(vma, self.addr) };
+        Ok(())
     }
 }
 

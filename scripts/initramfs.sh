@@ -26,6 +26,7 @@ agent="$KB_OUT/agent/kbridge"
     echo "file /lib/modules/kbridge.ko $ko 0644 0 0"
     [ -x "$agent" ] && echo "file /usr/bin/kbridge $agent 0755 0 0"
     [ -x "$agent-test" ] && echo "file /usr/bin/kbridge-test $agent-test 0755 0 0"
+    [ -x "$agent-fuzz" ] && echo "file /usr/bin/kbridge-fuzz $agent-fuzz 0755 0 0"
     [ -x "$agent-blinky" ] && echo "file /usr/bin/kbridge-blinky $agent-blinky 0755 0 0"
     # Users for permission tests: root, an unprivileged user, and a member of the
     # kbridge group (the udev rule gives that group the device and sysfs values).

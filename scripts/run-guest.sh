@@ -2,7 +2,8 @@
 # Boot the emulated board on one lane: scripts/run-guest.sh <lane> test|probe|demo|shell
 # test: runs tests/guest/t*.sh in the guest, parses the console, prints the
 #       lane's summary and writes out/<lane>/result-test ("<passed> <failed> <skipped>").
-#       KBRIDGE_TESTS=GLOB runs only the matching files (e.g. 't32-*.sh').
+#       KBRIDGE_TESTS=GLOB runs only the matching files (e.g. 't32-*.sh');
+#       KBRIDGE_FUZZ=SECONDS|Nm [KBRIDGE_FUZZ_SEED=N] sets the fuzz campaign's length.
 # probe: the same for tests/guest/probe-*.sh, on a board whose DT also has
 #       the broken kbridge nodes of tests/dts/probe-errors.dtso (result-probe).
 #       Fails on a failed test, a guest that never finishes (timeout), or any
@@ -18,6 +19,10 @@ kdir=$(kb_kernel_dir "$klane")
 ko=$("$KB_ROOT/scripts/build-kmod.sh" "$klane")
 initrd=$("$KB_ROOT/scripts/initramfs.sh" "$klane" "$ko")
 timeout_s=${KBRIDGE_GUEST_TIMEOUT:-900}
+# KBRIDGE_FUZZ=SECONDS (or Nm): the length of the fuzz campaign (tests/guest/t95-fuzz.sh).
+fuzz=${KBRIDGE_FUZZ:-}
+case "$fuzz" in *m) fuzz=$(( ${fuzz%m} * 60 )) ;; esac
+[ -z "$fuzz" ] || timeout_s=$(( timeout_s + fuzz ))
 out="$KB_OUT/$lane"; mkdir -p "$out"; console="$out/console-$mode.log"
 if [ "$lane" = rpi4 ]; then
     [ "$mode" = probe ] && kb_die "lane rpi4 has no probe-error board"
@@ -35,7 +40,7 @@ fi
 
 qemu=("$KB_QEMU" "${machine[@]}"
       -nographic -nic none -no-reboot -kernel "$kdir/arch/arm64/boot/Image" -initrd "$initrd" -dtb "$dtb"
-      -append "console=ttyAMA0 rdinit=/init panic=-1 kb_mode=$mode${tests:+ kb_tests=$tests}")
+      -append "console=ttyAMA0 rdinit=/init panic=-1 kb_mode=$mode${tests:+ kb_tests=$tests}${fuzz:+ kb_fuzz=$fuzz}${KBRIDGE_FUZZ_SEED:+ kb_fuzz_seed=$KBRIDGE_FUZZ_SEED}")
 if [ "$mode" = shell ]; then
     exec "${qemu[@]}"
 fi

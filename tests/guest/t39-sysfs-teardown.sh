@@ -1,9 +1,9 @@
 # sysfs files opened before an unbind or an rmmod: once kbridge has let go,
 # reads and writes through them fail (the directory is gone), and never reach
-# kbridge's code. With CONFIG_DEBUG_KOBJECT_RELEASE (which delays a kobject's
-# final release by seconds; not yet in a lane: it needs DEBUG_OBJECTS_TIMERS)
-# a module that only drops its reference would leave the files live, pointing
-# into freed memory or an unloaded module (any kernel report fails the run).
+# kbridge's code. With CONFIG_DEBUG_KOBJECT_RELEASE (lane 6.12-debug: it
+# delays a kobject's final release by seconds) a module that only drops its
+# reference would leave the files live, pointing into freed memory or an
+# unloaded module (any kernel report fails the run).
 . ./lib.sh
 load_module || { ktest_fail load "insmod failed"; exit 0; }
 K=/sys/bus/platform/drivers/kbridge

@@ -58,8 +58,9 @@ expect_eq user-set-unchanged "$(sim_val 0)" 1
 # watch_one NAME ACTION EXPECTED: start a netlink listener, run ACTION, check the
 # one event it prints ends with EXPECTED and carries the board's new seq.
 # (kbridge runs directly in the background, not through nl(): $! must be its pid.)
+# WATCH_NS="unshare -n" runs the listener in a network namespace of its own.
 watch_one() {
-    kbridge --via netlink watch -n 1 --timeout 5 > /tmp/ev.out 2>/dev/null &
+    $WATCH_NS kbridge --via netlink watch -n 1 --timeout 5 > /tmp/ev.out 2>/dev/null &
     pid=$!
     sleep 0.5
     sh -c "$2"
@@ -77,6 +78,10 @@ watch_one event-ioctl "kbridge --via ioctl set relay 0" "relay 1 -> 0 source=ioc
 watch_one event-netlink "kbridge --via netlink set status 1" "status 0 -> 1 source=netlink"
 watch_one event-hardware "echo pull-up > $(sim_line 4)/pull" "button 0 -> 1 source=hardware"
 watch_one event-hardware-down "echo pull-down > $(sim_line 4)/pull" "button 1 -> 0 source=hardware"
+# The family works in every network namespace (netnsok), and so do its events.
+WATCH_NS="unshare -n" watch_one event-other-netns "echo 1 > $L/relay/value" "relay 0 -> 1 source=sysfs"
+expect_eq get-other-netns "$(unshare -n kbridge --via netlink get relay 2>&1)" "relay=1"
+echo 0 > $L/relay/value
 watch_one event-led-external "echo 0 > /sys/class/leds/board:green:status/brightness; cat /proc/kbridge >/dev/null" "status 1 -> 0 source=kernel"
 # An atomic two-line change: two events, consecutive seqs.
 kbridge --via netlink watch -n 2 --timeout 5 > /tmp/ev.out 2>/dev/null &

@@ -1330,6 +1330,8 @@ pub const PROC_KEY_LINE: &str = "line";
 pub const PROC_KEY_OPS: &str = "ops";
 /// procfs record key of the event counters record, see [`ProcEvents`].
 pub const PROC_KEY_EVENTS: &str = "events";
+/// procfs record key of the netlink publisher's record, see [`ProcNetlink`].
+pub const PROC_KEY_NETLINK: &str = "netlink";
 /// procfs `flags=` value when no flag is set.
 pub const PROC_NO_FLAGS: &str = "-";
 
@@ -1362,12 +1364,13 @@ pub const PROC_OPS_FIELDS: [&str; 6] = ["procfs", "sysfs", "chardev", "ioctl", "
 /// ...one line record per line, in index order...
 /// ops procfs=<n> sysfs=<n> chardev=<n> ioctl=<n> mmap=<n> netlink=<n>
 /// events delivered=<n> dropped=<n>
+/// netlink sent=<n> failed=<n> lost=<n> replies_lost=<n>
 /// ```
 ///
 /// `flags` is a comma-separated list of flag names or `-`. Readers must ignore records with
 /// unknown keys and `key=value` words with unknown keys: later ABI versions may append both.
 /// All numbers are decimal. The file is generated in one go under the state lock, so it is a
-/// consistent snapshot.
+/// consistent snapshot (the `netlink` record is read just after, under the publisher's lock).
 ///
 /// Each `Proc*` type formats its record (without the trailing newline) via `Display`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1477,6 +1480,32 @@ impl core::fmt::Display for ProcEvents {
             f,
             "{PROC_KEY_EVENTS} delivered={} dropped={}",
             self.delivered, self.dropped
+        )
+    }
+}
+
+/// The netlink record of `/proc/kbridge`: what became of the events the generic netlink
+/// publisher handled, and of the replies to changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProcNetlink {
+    /// Events multicast to the `events` group and taken by at least one listener.
+    pub sent: u64,
+    /// Events that could not be built or sent (out of memory, or a listener that set
+    /// `NETLINK_BROADCAST_ERROR` had a full socket): every listener sees a gap in `seq`.
+    pub failed: u64,
+    /// Events the event ring overwrote before the publisher sent them.
+    pub lost: u64,
+    /// Replies to `line-set`/`line-toggle` that the requester's full socket refused; the
+    /// change itself was made.
+    pub replies_lost: u64,
+}
+
+impl core::fmt::Display for ProcNetlink {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "{PROC_KEY_NETLINK} sent={} failed={} lost={} replies_lost={}",
+            self.sent, self.failed, self.lost, self.replies_lost
         )
     }
 }

@@ -10,7 +10,7 @@ use crate::raw::{self, Bytes, Straddle};
 use crate::report::Report;
 
 /// Global sequence number and all values, through the well-formed GET_VALUES.
-fn snapshot(f: &File, n: u32) -> Result<(u64, Vec<u32>), String> {
+pub(crate) fn snapshot(f: &File, n: u32) -> Result<(u64, Vec<u32>), String> {
     let mut v = abi::IocValues::request(abi::lines_mask(n)).to_vec();
     raw::ioctl_buf(f, abi::IOC_GET_VALUES, &mut v).map_err(|e| format!("GET_VALUES: {e}"))?;
     let word = |off: usize| -> u32 {

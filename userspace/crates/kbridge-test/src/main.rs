@@ -10,6 +10,7 @@
 //! busybox has no `su`.
 
 mod bpf;
+mod faults;
 mod hal;
 mod hangup;
 mod ioctl;
@@ -31,6 +32,11 @@ const AREAS: &[Area] = &[
         "bpf",
         "BPF ring buffer: order, drops and their accounting under overflow",
         bpf::run,
+    ),
+    (
+        "faults",
+        "every kernel allocation of set, toggle and bind failing in turn: refused or done, never half",
+        faults::run,
     ),
     (
         "hal",

@@ -129,6 +129,18 @@ pub(crate) fn run(r: &mut Report) {
         }
         other => r.fail("page-follows-changes-after-close", format!("{other:?}")),
     }
+    // MADV_DONTNEED drops the page table entry; the next read faults the page back in (it
+    // used to be SIGBUS: a page put in with vm_insert_page() alone can't be faulted again).
+    let before = m.state().map(|s| s.seq);
+    match m.dontneed() {
+        Ok(()) => match m.state() {
+            Some(now) if Some(now.seq) == before && now.magic == abi::SHARED_MAGIC => {
+                r.pass("dontneed-refault")
+            }
+            other => r.fail("dontneed-refault", format!("{other:?} after MADV_DONTNEED")),
+        },
+        Err(e) => r.fail("dontneed-refault", format!("madvise(MADV_DONTNEED): {e}")),
+    }
     // Restore.
     if let Ok(rw) = raw::open(true) {
         let _ = raw::set_line(&rw, out, old);

@@ -88,6 +88,13 @@ impl Mapping {
         unsafe { mman::mprotect(self.addr, self.len.get(), prot) }
     }
 
+    /// `madvise(MADV_DONTNEED)`: drops the mapping's page table entries; the next access
+    /// faults the page in again.
+    pub(crate) fn dontneed(&self) -> Result<(), Errno> {
+        // SAFETY: `addr..addr+len` is exactly our mapping; no Rust reference points into it.
+        unsafe { mman::madvise(self.addr, self.len.get(), mman::MmapAdvise::MADV_DONTNEED) }
+    }
+
     /// `mremap()` to `new_len`, letting the kernel move the mapping. On success
     /// the old mapping is gone and the new one is returned.
     pub(crate) fn grow(self, new_len: usize) -> Result<Mapping, (Mapping, Errno)> {

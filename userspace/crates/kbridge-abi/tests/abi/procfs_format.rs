@@ -54,6 +54,16 @@ fn records_have_the_documented_form() {
         .to_string(),
         "events delivered=10 dropped=1"
     );
+    assert_eq!(
+        ProcNetlink {
+            sent: 7,
+            failed: 2,
+            lost: 1,
+            replies_lost: 3
+        }
+        .to_string(),
+        "netlink sent=7 failed=2 lost=1 replies_lost=3"
+    );
 }
 
 #[test]
