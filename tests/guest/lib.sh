@@ -30,6 +30,16 @@ sim_line() {
     return 1
 }
 
+# probe AREA: runs `kbridge-test AREA` (its cases print their own KTEST lines;
+# exit 1 means one failed). Any other exit status (a crash: 128 + signal) fails
+# the area as a whole, so cases it never reached are not lost silently.
+probe() {
+    KTEST_FILE=$KTEST_FILE kbridge-test "$1"
+    rc=$?
+    [ $rc -le 1 ] || ktest_fail "$1-exit" "kbridge-test $1 exited $rc (signal $((rc > 128 ? rc - 128 : 0)))"
+    return 0
+}
+
 module_loaded() { grep -q '^kbridge ' /proc/modules; }
 load_module() { module_loaded || insmod "$KB_KO"; }
 unload_module() { ! module_loaded || rmmod kbridge; }

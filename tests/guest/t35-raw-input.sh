@@ -6,12 +6,12 @@ if [ ! -x /usr/bin/kbridge-test ]; then
     exit 0
 fi
 load_module
-kbridge-test ioctl
-kbridge-test mmap
+probe ioctl
+probe mmap
 # Unbind while waiting in epoll: the hang-up reaches the waiter (then the board is bound again).
-kbridge-test hangup
+probe hangup
 # Event reads into unwritable buffers lose no event.
-kbridge-test read
+probe read
 # A non-root caller outside the kbridge group: the node is 0660 root:kbridge.
 # (The udev rule meta-kbridge ships sets the group; devtmpfs here gives root,
 # so set it the same way the rule does.)

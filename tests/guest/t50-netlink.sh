@@ -115,7 +115,7 @@ if [ "$dropped" -gt 0 ]; then ktest_pass overrun-dropped; else ktest_fail overru
 
 # --- raw probes: malformed and refused requests (kbridge-test) --------------------
 if command -v kbridge-test >/dev/null; then
-    KTEST_FILE=$KTEST_FILE kbridge-test netlink || true
+    probe netlink
 else
     ktest_fail probes "kbridge-test not in the initramfs"
 fi

@@ -93,7 +93,7 @@ expect_eq watch-lines "$(awk '{print $3, $4, $6, $7}' /tmp/bpf-events | tr '\n' 
 check watch-seq-increasing sh -c "sed 's/^seq=\([0-9]*\).*/\1/' /tmp/bpf-events | awk 'NR>1 && \$1 != p+1 {exit 1} {p=\$1}'"
 # The format file vs the program's ctx, overflow accounting, a second reader refused (its
 # own KTEST lines).
-kbridge-test bpf || true
+probe bpf
 
 # All seven interfaces at once: with the program attached, selftest writes through
 # every writable interface and reads every change back through every readable one,

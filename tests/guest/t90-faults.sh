@@ -21,7 +21,7 @@ for a in failslab fail_page_alloc; do
 done
 echo N > $D/fail_page_alloc/ignore-gfp-highmem
 echo 0 > $D/fail_page_alloc/min-order
-KTEST_FILE=$KTEST_FILE kbridge-test faults || true
+probe faults
 for a in failslab fail_page_alloc; do echo Y > $D/$a/ignore-gfp-wait; echo 2 > $D/$a/verbose; done
 # The board is bound and works after the campaign.
 check works-after kbridge set relay=0 --via ioctl
