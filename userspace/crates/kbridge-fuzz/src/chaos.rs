@@ -16,6 +16,9 @@ use crate::stats::Stats;
 
 const PLATFORM: &str = "/sys/bus/platform/drivers";
 const LED: &str = "/sys/class/leds/board:green:status/trigger";
+/// Exists while an rmmod is pending: the child processes (which can't see `Shared`) stop
+/// opening files while it does.
+pub(crate) const UNLOAD_PENDING: &str = "/tmp/kbridge-fuzz.unload";
 
 /// Shared with the workers and the watcher.
 #[derive(Debug, Default)]
@@ -153,7 +156,8 @@ pub(crate) fn run(shared: &Shared, seed: u64, module: &str, st: &mut Stats) {
                     bpf = false;
                 }
                 shared.unload_pending.store(true, Ordering::SeqCst);
-                std::thread::sleep(Duration::from_millis(100));
+                let _ = std::fs::write(UNLOAD_PENDING, "");
+                std::thread::sleep(Duration::from_millis(150));
                 let guard = shared.module.write();
                 shared.generation.fetch_add(1, Ordering::SeqCst);
                 let mut r = Err(Errno::EBUSY);
@@ -187,6 +191,7 @@ pub(crate) fn run(shared: &Shared, seed: u64, module: &str, st: &mut Stats) {
                 }
                 shared.generation.fetch_add(1, Ordering::SeqCst);
                 drop(guard);
+                let _ = std::fs::remove_file(UNLOAD_PENDING);
                 shared.unload_pending.store(false, Ordering::SeqCst);
             }
         }

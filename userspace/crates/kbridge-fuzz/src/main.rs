@@ -79,7 +79,9 @@ fn worker(
     };
     let mut n = 0;
     while Instant::now() < deadline && n < max_ops && !shared.stop.load(Ordering::Relaxed) {
-        if shared.unload_pending.load(Ordering::SeqCst) {
+        if shared.unload_pending.load(Ordering::SeqCst)
+            || std::path::Path::new(chaos::UNLOAD_PENDING).exists()
+        {
             w.close_lagging();
             std::thread::sleep(Duration::from_millis(10));
             continue;

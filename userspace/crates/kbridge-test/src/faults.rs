@@ -11,7 +11,7 @@
 //! `tests/guest/t90-faults.sh` configures the fault attributes first.
 
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, Write};
+use std::io::{Read, Write};
 use std::os::unix::fs::FileExt;
 use std::time::Duration;
 
@@ -33,27 +33,28 @@ const DRIVER: &str = "/sys/bus/platform/drivers/kbridge";
 /// The board's sysfs line directories.
 const LINES: &str = "/sys/class/misc/kbridge/device/lines";
 
-/// `/proc/thread-self/fail-nth`, open for the whole run (opening it allocates).
+/// `/proc/thread-self/fail-nth`, open for writing for the whole run (opening it allocates).
+/// The file is not seekable and a read moves its position: each run reads through a fresh
+/// descriptor, opened before the countdown starts.
 struct FailNth(File);
+
+const FAIL_NTH: &str = "/proc/thread-self/fail-nth";
 
 impl FailNth {
     fn open() -> std::io::Result<Self> {
-        OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open("/proc/thread-self/fail-nth")
-            .map(FailNth)
+        OpenOptions::new().write(true).open(FAIL_NTH).map(FailNth)
     }
 
     /// Runs `op` with its `n`-th kernel allocation failing. Returns its result and whether
     /// the failure was injected (false: `op` made fewer than `n` allocations).
     fn run<R>(&mut self, n: u32, op: impl FnOnce() -> R) -> std::io::Result<(R, bool)> {
-        self.0.write_all_at(n.to_string().as_bytes(), 0)?;
+        let mut reader = File::open(FAIL_NTH)?;
+        self.0.write_all(n.to_string().as_bytes())?;
         let r = op();
         let mut left = String::new();
-        self.0.rewind()?;
-        self.0.read_to_string(&mut left)?;
-        self.0.write_all_at(b"0", 0)?;
+        let read = reader.read_to_string(&mut left);
+        self.0.write_all(b"0")?;
+        read?;
         Ok((r, left.trim() == "0"))
     }
 }
@@ -195,8 +196,16 @@ fn run_case(r: &mut Report, case: &str, result: Result<String, String>) {
 }
 
 /// Binds the board with its n-th allocation failing: a failed bind leaves nothing behind, and
-/// binding again works.
+/// binding again works. Leaves the board bound whatever happens.
 fn bind(fail: &mut FailNth) -> Result<String, String> {
+    let r = bind_campaign(fail);
+    if !std::path::Path::new(&format!("{DRIVER}/{DEVICE}")).exists() {
+        let _ = std::fs::write(format!("{DRIVER}/bind"), DEVICE);
+    }
+    r
+}
+
+fn bind_campaign(fail: &mut FailNth) -> Result<String, String> {
     let bound = || std::path::Path::new(&format!("{DRIVER}/{DEVICE}")).exists();
     let write = |file: &str| -> std::io::Result<()> {
         OpenOptions::new()
