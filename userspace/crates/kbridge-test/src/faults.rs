@@ -90,6 +90,14 @@ fn campaign(
             .run(n, || op(want))
             .map_err(|e| format!("fail-nth: {e}"))?;
         let (seq1, v1) = state(dev)?;
+        if std::env::var_os("KBRIDGE_FAULTS_VERBOSE").is_some() {
+            let o = match &out {
+                Outcome::Done => "done".to_owned(),
+                Outcome::Refused(e) => format!("refused {e}"),
+                Outcome::Unknown(e) => format!("unknown {e}"),
+            };
+            println!("# fault {n}: {o}, injected {injected}, seq {seq0} -> {seq1}");
+        }
         let changed_once = seq1 == seq0 + 1 && v1.first() == Some(&want);
         let unchanged = seq1 == seq0 && v1 == v0;
         match out {
@@ -286,37 +294,53 @@ pub(crate) fn run(r: &mut Report) {
             return;
         }
     };
-    let res = netlink(&mut fail, &dev);
-    run_case(r, "netlink-toggle", res);
-    let res = campaign(&mut fail, &dev, |want| {
-        match raw::set_line(&dev, RELAY, want) {
-            Ok(()) => Outcome::Done,
-            Err(e) => Outcome::Refused(e),
-        }
-    })
-    .map(|n| format!("{n} fault points"));
-    run_case(r, "ioctl-set", res);
-    let res = campaign(&mut fail, &dev, |want| {
-        match (&dev).write_all(format!("{RELAY_NAME}={want}\n").as_bytes()) {
-            Ok(()) => Outcome::Done,
-            Err(e) => Outcome::Refused(errno_of(&e)),
-        }
-    })
-    .map(|n| format!("{n} fault points"));
-    run_case(r, "chardev-write", res);
-    let sysfs = format!("{LINES}/{RELAY_NAME}/value");
-    let res = match OpenOptions::new().write(true).open(&sysfs) {
-        Ok(f) => campaign(&mut fail, &dev, |want| {
-            match f.write_all_at(format!("{want}\n").as_bytes(), 0) {
+    // KBRIDGE_FAULTS=netlink-toggle,bind runs only the cases listed.
+    let only = std::env::var("KBRIDGE_FAULTS").ok();
+    let wanted = |case: &str| {
+        only.as_deref()
+            .is_none_or(|l| l.split(',').any(|c| c == case))
+    };
+    if wanted("netlink-toggle") {
+        let res = netlink(&mut fail, &dev);
+        run_case(r, "netlink-toggle", res);
+    }
+    if wanted("ioctl-set") {
+        let res = campaign(&mut fail, &dev, |want| {
+            match raw::set_line(&dev, RELAY, want) {
+                Ok(()) => Outcome::Done,
+                Err(e) => Outcome::Refused(e),
+            }
+        })
+        .map(|n| format!("{n} fault points"));
+        run_case(r, "ioctl-set", res);
+    }
+    if wanted("chardev-write") {
+        let res = campaign(&mut fail, &dev, |want| {
+            match (&dev).write_all(format!("{RELAY_NAME}={want}\n").as_bytes()) {
                 Ok(()) => Outcome::Done,
                 Err(e) => Outcome::Refused(errno_of(&e)),
             }
         })
-        .map(|n| format!("{n} fault points")),
-        Err(e) => Err(format!("{sysfs}: {e}")),
-    };
-    run_case(r, "sysfs-write", res);
+        .map(|n| format!("{n} fault points"));
+        run_case(r, "chardev-write", res);
+    }
+    if wanted("sysfs-write") {
+        let sysfs = format!("{LINES}/{RELAY_NAME}/value");
+        let res = match OpenOptions::new().write(true).open(&sysfs) {
+            Ok(f) => campaign(&mut fail, &dev, |want| {
+                match f.write_all_at(format!("{want}\n").as_bytes(), 0) {
+                    Ok(()) => Outcome::Done,
+                    Err(e) => Outcome::Refused(errno_of(&e)),
+                }
+            })
+            .map(|n| format!("{n} fault points")),
+            Err(e) => Err(format!("{sysfs}: {e}")),
+        };
+        run_case(r, "sysfs-write", res);
+    }
     drop(dev);
-    let res = bind(&mut fail);
-    run_case(r, "bind", res);
+    if wanted("bind") {
+        let res = bind(&mut fail);
+        run_case(r, "bind", res);
+    }
 }
