@@ -71,6 +71,9 @@ impl Hw {
     }
 
     fn write(&self, value: u32) -> Result {
+        if crate::fault::hw_write() {
+            return Err(EIO);
+        }
         match self {
             Hw::Gpio(g) => g.set(value != 0),
             Hw::Led(l) => l.set(value),

@@ -143,6 +143,10 @@ extern "C" {
 
     pub(crate) fn kbridge_glue_get_zeroed_page() -> c_ulong;
     pub(crate) fn kbridge_glue_free_page(addr: c_ulong);
+
+    pub(crate) fn kbridge_glue_fault_init();
+    pub(crate) fn kbridge_glue_fault_exit();
+    pub(crate) fn kbridge_glue_fail_hw_write() -> bool;
     pub(crate) fn kbridge_glue_vma_info(
         vma: *mut vm_area_struct,
         len: *mut c_ulong,

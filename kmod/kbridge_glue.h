@@ -164,4 +164,9 @@ void kbridge_glue_led_poll_stop(void);
 /* Implemented in Rust (ledpoll.rs). */
 unsigned int kbridge_rust_led_poll(void);
 
+/* Fault injection (Rust: fault.rs): a debugfs fault attribute for line writes. */
+void kbridge_glue_fault_init(void);
+void kbridge_glue_fault_exit(void);
+bool kbridge_glue_fail_hw_write(void);
+
 #endif /* KBRIDGE_GLUE_H */

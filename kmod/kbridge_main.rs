@@ -13,7 +13,8 @@
 //! - Interfaces, each a thin wrapper that owns its registration and turns C
 //!   callbacks into safe calls: [`procfs`], [`sysfs`], [`chardev`] (read,
 //!   write, poll, ioctl, mmap), [`shmem`] (the shared page), [`irq`].
-//! - Kernel services: [`platform`], [`dt`], [`gpio`], [`led`], [`uaccess`].
+//! - Kernel services: [`platform`], [`dt`], [`gpio`], [`led`], [`uaccess`],
+//!   [`fault`] (a debugfs fault attribute for line writes, tests only).
 //!   These wrappers are the only places with `unsafe`; they call the kernel
 //!   through the C glue ([`ffi`], `kbridge_glue.c`).
 //! - [`trace`]: the `kbridge:kbridge_line_change` tracepoint BPF programs
@@ -33,6 +34,7 @@ mod abi;
 mod board;
 mod chardev;
 mod dt;
+mod fault;
 mod ffi;
 mod ffi_genl;
 mod ffi_rcu;
@@ -58,20 +60,24 @@ module! {
     license: "GPL",
 }
 
-// Fields drop in order: the driver (unbinding the board) before the family.
+// Fields drop in order: the driver (unbinding the board) before the family,
+// the fault attribute last.
 struct Kbridge {
     _driver: platform::Registration,
     _genl: genl::Registration,
+    _fault: fault::Registration,
 }
 
 impl kernel::Module for Kbridge {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         pr_info!("loaded (ABI {})\n", abi::ABI_VERSION);
+        let fault = fault::Registration::new();
         // The family first: the board's events are multicast through it.
         let genl = genl::Registration::new()?;
         Ok(Kbridge {
             _driver: platform::Registration::new()?,
             _genl: genl,
+            _fault: fault,
         })
     }
 }
