@@ -21,6 +21,9 @@ S = "${UNPACKDIR}"
 
 inherit deploy nopackages
 
+# The device tree is made for one machine: its stamps and sstate must be too.
+PACKAGE_ARCH = "${MACHINE_ARCH}"
+
 KBRIDGE_QEMU_DTB = "kbridge-qemu-board.dtb"
 
 # QEMU lays out CPUs, interrupt controller and MMIO devices by these options,

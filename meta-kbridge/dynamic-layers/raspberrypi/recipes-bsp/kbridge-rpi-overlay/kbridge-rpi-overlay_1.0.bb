@@ -20,6 +20,9 @@ S = "${UNPACKDIR}"
 
 inherit deploy nopackages
 
+# The device tree is made for one machine: its stamps and sstate must be too.
+PACKAGE_ARCH = "${MACHINE_ARCH}"
+
 do_compile() {
     # -@: the overlay refers to the base tree's labels (gpio, led_act),
     # which the firmware resolves through __symbols__ and __fixups__.
