@@ -14,7 +14,7 @@ for t in $pattern; do
     tmo=180
     case $t in
         t90-*) tmo=600 ;;                          # every allocation of a bind, failed in turn
-        t95-*) tmo=$((${kb_fuzz:-120} + 180)) ;;   # the fuzz campaign's own length
+        t37-*) tmo=$((${kb_fuzz:-120} + 180)) ;;   # the fuzz campaign's own length
     esac
     KTEST_FILE=${t%.sh} timeout $tmo sh "./$t"
     rc=$?

@@ -1,4 +1,4 @@
-//! `kbridge-fuzz`: the guest's fuzz and stress campaign (tests/guest/t95-fuzz.sh, `make fuzz`).
+//! `kbridge-fuzz`: the guest's fuzz and stress campaign (tests/guest/t37-fuzz.sh, `make fuzz`).
 //!
 //! Worker threads issue random, often malformed, operations on every interface (ioctl,
 //! generic netlink, chardev read/write, mmap, sysfs, procfs) from a fixed seed, for a bounded
