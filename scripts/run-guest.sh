@@ -18,7 +18,11 @@ klane=$(kb_lane_kernel "$lane")
 kdir=$(kb_kernel_dir "$klane")
 ko=$("$KB_ROOT/scripts/build-kmod.sh" "$klane")
 initrd=$("$KB_ROOT/scripts/initramfs.sh" "$klane" "$ko")
-timeout_s=${KBRIDGE_GUEST_TIMEOUT:-900}
+# A hung guest fails the run after this long. The debug lane's suite takes
+# about 15 min under KASAN (its fuzz and fault-injection campaigns included)
+# when it shares the machine with a kernel build, so it gets twice as long.
+default_timeout=900; [ "$lane" = 6.12-debug ] && default_timeout=1800
+timeout_s=${KBRIDGE_GUEST_TIMEOUT:-$default_timeout}
 # KBRIDGE_FUZZ=SECONDS (or Nm): the length of the fuzz campaign (tests/guest/t37-fuzz.sh).
 fuzz=${KBRIDGE_FUZZ:-}
 case "$fuzz" in *m) fuzz=$(( ${fuzz%m} * 60 )) ;; esac
