@@ -37,9 +37,19 @@ CARGO_SRC_DIR = "userspace"
 # Only the workspace's lock file (S may be a whole developer checkout).
 CARGO_LOCK_SRC_DIR = "${S}/userspace"
 
-# build.rs runs clang-native (found as `clang` on PATH) with -target bpf; the
-# program includes no headers, so no libbpf or kernel headers are needed.
-export KBRIDGE_BPF_CLANG = "clang"
+# build.rs runs KBRIDGE_BPF_CLANG with -target bpf -g; the program includes
+# no headers, so no libbpf or kernel headers are needed. It is clang-native
+# behind a wrapper that adds the prefix maps of DEBUG_PREFIX_MAP: the object
+# is embedded in the binary (include_bytes!), and its DWARF would otherwise
+# carry the build directory (buildpaths QA, and the host's paths on target).
+KBRIDGE_BPF_CFLAGS = "${DEBUG_PREFIX_MAP}"
+export KBRIDGE_BPF_CLANG = "${WORKDIR}/kbridge-bpf-clang"
+
+kbridge_bpf_clang() {
+    printf '#!/bin/sh\nexec clang %s "$@"\n' "$(echo ${KBRIDGE_BPF_CFLAGS})" >${KBRIDGE_BPF_CLANG}
+    chmod 0755 ${KBRIDGE_BPF_CLANG}
+}
+do_compile[prefuncs] += "kbridge_bpf_clang"
 
 do_install:append() {
     install -d ${D}${sysconfdir}/kbridge
