@@ -8,7 +8,8 @@
 #   kas-schema    every kas entry point loads with kas's own include handler
 #                 and schema; distro poky; every fetched repo has a branch and
 #                 a pinned commit in kas.lock.yml
-#   crates-inc    kbridge-crates.inc is what userspace/Cargo.lock generates
+#   crates-inc    kbridge-crates.inc and kbridge-licenses.inc (the crates'
+#                 licences, from cargo metadata) are what userspace/Cargo.lock generates
 #   kernel-fragment  the fragments the kernel appends use exist and carry
 #                 what the layer relies on; the QEMU board's hardware is on
 #   one-copy      conf/kernel/kbridge.cfg and conf/dts/ are relative links to
@@ -138,11 +139,12 @@ check_crates() {
         skip crates-inc "userspace/Cargo.lock does not exist yet"; return
     fi
     if out=$("$py" "$layer/scripts/crates-inc.py" --check --recipe kbridge \
-             --lock-root "$root/userspace" "$lock" "$inc" 2>&1); then
+             --lock-root "$root/userspace" --licenses "${inc%-crates.inc}-licenses.inc" "$lock" "$inc" 2>&1); then
         pass crates-inc
     else
-        fail crates-inc "kbridge-crates.inc differs from userspace/Cargo.lock; regenerate with: \
-meta-kbridge/scripts/crates-inc.py --recipe kbridge --lock-root userspace userspace/Cargo.lock \
+        fail crates-inc "kbridge-crates.inc or kbridge-licenses.inc differs from userspace/Cargo.lock; regenerate with: \
+meta-kbridge/scripts/crates-inc.py --recipe kbridge --lock-root userspace \
+--licenses meta-kbridge/recipes-kbridge/kbridge/kbridge-licenses.inc userspace/Cargo.lock \
 meta-kbridge/recipes-kbridge/kbridge/kbridge-crates.inc"
         printf '%s\n' "$out" | head -40 | sed 's/^/    /'
     fi

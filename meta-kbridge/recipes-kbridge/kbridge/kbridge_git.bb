@@ -6,10 +6,12 @@ rule that gives the kbridge group access to /dev/kbridge, the systemd unit \
 and the default agent configuration."
 HOMEPAGE = "https://example.invalid/kbridge"
 SECTION = "console/utils"
-# userspace/Cargo.toml: license = "GPL-2.0-only OR MIT". The statically linked
-# crates (kbridge-crates.inc) are MIT or "MIT OR Apache-2.0", and foldhash
-# (through aya's hashbrown) is Zlib.
-LICENSE = "GPL-2.0-only | MIT"
+# userspace/Cargo.toml: license = "GPL-2.0-only OR MIT"; and the licences of
+# the statically linked crates, KBRIDGE_CRATES_LICENSE, generated from
+# userspace/Cargo.lock into kbridge-licenses.inc (scripts/check-layer.sh
+# fails when it is out of date).
+require ${BPN}-licenses.inc
+LICENSE = "(GPL-2.0-only | MIT) & ${KBRIDGE_CRATES_LICENSE}"
 # The workspace carries SPDX headers and no license text of its own.
 LIC_FILES_CHKSUM = "file://userspace/crates/kbridge-abi/src/abi.rs;beginline=1;endline=1;md5=107a173833ee0b60d07de595965ecd52"
 
