@@ -262,6 +262,18 @@ with bb.tinfoil.Tinfoil(tracking=False) as tf:
         check('bpf-buildpaths', r.returncode == 0 and not leaks,
               r.stderr.strip()[-300:] if r.returncode else 'kbridge.bpf.o contains %s' % ', '.join(leaks))
 
+    # Item 6: the agent's LICENSE names the crates' licences, all known to OE.
+    lic = agent.getVar('LICENSE') or ''
+    crates = agent.getVar('KBRIDGE_CRATES_LICENSE') or ''
+    names = set(re.findall(r'[\w.+-]+', lic))
+    dirs = [agent.getVar('COMMON_LICENSE_DIR')] + (agent.getVar('LICENSE_PATH') or '').split()
+    unknown = [n for n in names if not any(os.path.isfile(os.path.join(x, n)) for x in dirs)
+               and not agent.getVarFlag('SPDXLICENSEMAP', n)]
+    missing = set(re.findall(r'[\w.+-]+', crates)) - names
+    check('agent-license', bool(crates) and not missing and not unknown,
+          'LICENSE %r: no crate licences (KBRIDGE_CRATES_LICENSE)' % lic if not crates else
+          'LICENSE lacks %s; unknown to OE: %s' % (' '.join(sorted(missing)), ' '.join(sorted(unknown))))
+
     # Item 3: kernel-yocto merges the SRC_URI fragments, then KERNEL_FEATURES
     # in order; the board's GPIO_SIM=y must come after every gpio feature.
     if machine.startswith('qemu'):
