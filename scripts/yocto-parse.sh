@@ -287,6 +287,35 @@ with bb.tinfoil.Tinfoil(tracking=False) as tf:
               'merge order %s' % ' '.join(order))
         print('NOTE: gpio features in KERNEL_FEATURES: %s' % ' '.join(order[i] for i in gpio), flush=True)
 
+    # Items 3 and 7: the kernel stops at do_kernel_configcheck when an option of
+    # the kbridge fragments is not in .config (the audit only warns). The guard
+    # runs for real on a .config with all of them, then on one that lost
+    # CONFIG_RUST (and has GPIO_SIM=m), which it must refuse.
+    if 'kbridge_kernel_config_check' not in (kernel.getVarFlag('do_kernel_configcheck', 'postfuncs') or '').split():
+        check('kernel-config-guard', False, '%s: no kbridge check after do_kernel_configcheck' % kernel_pn)
+    else:
+        tmp = tempfile.mkdtemp()
+        body = kernel.getVar('kbridge_kernel_config_check')
+        body = body.replace(kernel.getVar('UNPACKDIR'), tmp + '/sources').replace(kernel.getVar('B'), tmp + '/build')
+        lines = []
+        for f in kernel.getVar('KBRIDGE_KERNEL_FRAGMENTS').split():
+            src = bb.fetch2.Fetch(['file://' + f], kernel).localpath('file://' + f)
+            os.makedirs(os.path.dirname(os.path.join(tmp, 'sources', f)), exist_ok=True)
+            shutil.copy(src, os.path.join(tmp, 'sources', f))
+            lines += [l.strip() for l in open(src) if l.startswith('CONFIG_')]
+        os.makedirs(tmp + '/build')
+        def guard(config):
+            with open(tmp + '/build/.config', 'w') as f:
+                f.write('\n'.join(config) + '\n')
+            return subprocess.run(['sh', '-c', 'bbfatal() { echo "$*"; exit 1; }\n' + body],
+                                  capture_output=True, text=True)
+        good = guard(lines)
+        bad = guard([l.replace('GPIO_SIM=y', 'GPIO_SIM=m') for l in lines if l != 'CONFIG_RUST=y'])
+        check('kernel-config-guard', good.returncode == 0 and bad.returncode != 0 and 'CONFIG_RUST=y' in bad.stdout
+              and (not machine.startswith('qemu') or 'CONFIG_GPIO_SIM=y' in bad.stdout),
+              'complete .config: rc %d %s; without CONFIG_RUST: rc %d %s' % (
+                  good.returncode, good.stdout.strip()[-200:], bad.returncode, bad.stdout.strip()[-200:]))
+
     # Item 4: every runqemu command and image file the docs give fits the
     # image types (runqemu refuses .zst without "snapshot").
     types = image.getVar('IMAGE_FSTYPES').split()
