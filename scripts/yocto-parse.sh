@@ -391,7 +391,13 @@ alone=$cache/yocto-parse/alone
 rm -rf "$alone"; mkdir -p "$alone"
 cp -a "$root/meta-kbridge" "$alone/"
 head=$(git -C "$root" rev-parse HEAD)
-branch=$(git -C "$root" branch --show-current); branch=${branch:-main}
+# The git fetcher wants a branch that contains the commit (a detached HEAD
+# has none: then any local branch that contains it).
+branch=$(git -C "$root" branch --show-current)
+[ -n "$branch" ] || branch=$(git -C "$root" branch --contains HEAD --format='%(refname:short)' | head -1)
+if [ -z "$branch" ]; then
+    echo "FAIL yocto-parse: HEAD ($head) is on no local branch, which the alone mode's git fetch needs"; exit 1
+fi
 
 for machine in $machines; do
     case $machine in
