@@ -394,7 +394,7 @@ head=$(git -C "$root" rev-parse HEAD)
 # The git fetcher wants a branch that contains the commit (a detached HEAD
 # has none: then any local branch that contains it).
 branch=$(git -C "$root" branch --show-current)
-[ -n "$branch" ] || branch=$(git -C "$root" branch --contains HEAD --format='%(refname:short)' | head -1)
+[ -n "$branch" ] || branch=$(git -C "$root" for-each-ref --contains HEAD --format='%(refname:short)' refs/heads | head -1)
 if [ -z "$branch" ]; then
     echo "FAIL yocto-parse: HEAD ($head) is on no local branch, which the alone mode's git fetch needs"; exit 1
 fi
