@@ -41,7 +41,22 @@ probe() {
 }
 
 module_loaded() { grep -q '^kbridge ' /proc/modules; }
-load_module() { module_loaded || insmod "$KB_KO"; }
+# kb_gone: waits until the last load of kbridge is gone from sysfs
+# (/sys/bus/platform/drivers/kbridge and /sys/module/kbridge); fails after 10 s.
+# Under CONFIG_DEBUG_KOBJECT_RELEASE (the 6.12-debug lane) a kobject is
+# released 1 to 4 s after its last put, so those directories can outlive
+# rmmod, and registering the driver again before then fails with EEXIST and a
+# kobject warning on the console.
+kb_gone() {
+    i=0
+    while [ -e /sys/bus/platform/drivers/kbridge ] || [ -e /sys/module/kbridge ]; do
+        [ $i -ge 100 ] && return 1
+        sleep 0.1; i=$((i + 1))
+    done
+}
+# kb_insmod [PARAM...]: insmod kbridge.ko once the previous load is gone.
+kb_insmod() { kb_gone; insmod "$KB_KO" "$@"; }
+load_module() { module_loaded || kb_insmod; }
 unload_module() { ! module_loaded || rmmod kbridge; }
 
 # gpio_dbg_val CHIP_PATTERN N: the level gpiolib reports in debugfs for line N

@@ -26,7 +26,7 @@ round() {
     echo none > $P/kbridge/driver_override
     echo none > $P/kbridge-second/driver_override
     echo none > $P/kbridge-keep-triggers/driver_override
-    check "$r/insmod" insmod "$KB_KO"
+    check "$r/insmod" kb_insmod
     log=$(dmesg)
     echo "$CASES" | while IFS='|' read -r node msg errno; do
         case "$log" in *"kbridge $node: error $errno: $msg"*) ktest_pass "$r/$node/message" ;;
@@ -94,7 +94,7 @@ echo none > $P/kbridge/driver_override
 echo none > $P/kbridge-second/driver_override
 echo kbridge > $P/kbridge-keep-triggers/driver_override
 dmesg -c >/dev/null
-check keep/insmod insmod "$KB_KO"
+check keep/insmod kb_insmod
 expect_eq keep/bound "$(readlink -f /sys/bus/platform/drivers/kbridge/kbridge-keep-triggers)" "$(readlink -f $P/kbridge-keep-triggers)"
 check keep/trigger-kept grep -q '\[heartbeat\]' $keep/trigger
 case "$(dmesg)" in *"removing the trigger"*) ktest_fail keep/not-removed "$(dmesg | grep 'removing the trigger')" ;;
