@@ -57,6 +57,7 @@ rm -f "$log"
 
 # --- host: kernel module sources -----------------------------------------------
 step host/kmod-fmt rustfmt --check --edition 2021 --config-path "$KB_ROOT/kmod/.rustfmt.toml" "$KB_ROOT"/kmod/*.rs
+step host/kmod-layers "$KB_ROOT/tests/host/kmod-layers.py"
 step host/glue-abi "$KB_ROOT/tests/host/glue-abi.sh"
 step host/netlink-spec "$KB_ROOT/tests/host/netlink-spec.sh"
 step host/kernel-check "$KB_ROOT/tests/host/kernel-check.sh"

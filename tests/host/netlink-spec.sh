@@ -3,9 +3,9 @@
 #  1. the spec validates against the kernel's genetlink schema (6.12's, and the
 #     latest tree's too when it is unpacked);
 #  2. regenerating the kernel code with the kernel's YNL generator
-#     (scripts/nl-gen.sh) gives exactly the committed kmod/kbridge-nl-gen.{c,h}
+#     (scripts/nl-gen.sh) gives exactly the committed kmod/glue/kbridge-nl-gen.{c,h}
 #     and kmod/uapi/kbridge-nl-uapi.h;
-#  3. the hand-written Rust numbers (kmod/netlink.rs, the library's netlink.rs)
+#  3. the hand-written Rust numbers (kmod/iface/netlink.rs, the library's netlink.rs)
 #     match the generated uAPI enums in both directions, and the spec's enums
 #     and limits match the shared ABI file (kinds, sources, flags, limits).
 . "$(dirname "$0")/../../scripts/lib.sh"
@@ -13,7 +13,7 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 bad=0
 
 "$KB_ROOT/scripts/nl-gen.sh" "$tmp/gen" || kb_die "generation failed"
-for f in kbridge-nl-gen.c kbridge-nl-gen.h uapi/kbridge-nl-uapi.h; do
+for f in glue/kbridge-nl-gen.c glue/kbridge-nl-gen.h uapi/kbridge-nl-uapi.h; do
     if ! diff -u "$KB_ROOT/kmod/$f" "$tmp/gen/$f"; then
         echo "kmod/$f differs from the spec: run scripts/nl-gen.sh"; bad=1
     fi
@@ -58,7 +58,7 @@ def rust(path):
 
 bad = 0
 wanted = {k: v for k, v in consts.items() if k.startswith(('KBRIDGE_CMD_', 'KBRIDGE_A_'))}
-for path in ('kmod/netlink.rs', 'userspace/crates/kbridge/src/netlink.rs'):
+for path in ('kmod/iface/netlink.rs', 'userspace/crates/kbridge/src/netlink.rs'):
     got = rust(f"{root}/{path}")
     for k in sorted(set(wanted) | set(got)):
         if k not in got:
