@@ -10,115 +10,19 @@
 //! lines that exist, writable lines, values within a line's maximum), each
 //! with an extended-ack message, and all before anything changes.
 //!
-//! The numbers below must match the spec; `tests/host/netlink-spec.sh`
-//! checks them.
+//! The family's numbers and the attribute walker are the ABI's
+//! ([`crate::abi::nl`]), shared with user space; `tests/host/netlink-spec.sh`
+//! checks them against the spec.
 
 use core::ffi::CStr;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
 use crate::abi;
+use crate::abi::nl::{attrs, board, change, cmd, event, line, Attr};
 use crate::abi::EventRecord;
 use crate::board::{Board, Iface, Op, State};
 use crate::sys::genl::{self, Dump, Msg, Request, Writer};
-
-/// `KBRIDGE_CMD_*`.
-pub(crate) mod cmd {
-    pub(crate) const BOARD_GET: u8 = 1;
-    pub(crate) const LINE_GET: u8 = 2;
-    pub(crate) const LINE_SET: u8 = 3;
-    pub(crate) const LINE_TOGGLE: u8 = 4;
-    pub(crate) const EVENT: u8 = 5;
-}
-
-/// `KBRIDGE_A_BOARD_*`.
-pub(crate) mod board {
-    pub(crate) const PAD: u16 = 1;
-    pub(crate) const LABEL: u16 = 2;
-    pub(crate) const ABI_VERSION: u16 = 3;
-    pub(crate) const LINE_COUNT: u16 = 4;
-    pub(crate) const SEQ: u16 = 5;
-}
-
-/// `KBRIDGE_A_LINE_*`.
-pub(crate) mod line {
-    pub(crate) const PAD: u16 = 1;
-    pub(crate) const INDEX: u16 = 2;
-    pub(crate) const NAME: u16 = 3;
-    pub(crate) const KIND: u16 = 4;
-    pub(crate) const VALUE: u16 = 5;
-    pub(crate) const MAX_VALUE: u16 = 6;
-    pub(crate) const FLAGS: u16 = 7;
-    pub(crate) const CHANGES: u16 = 8;
-    pub(crate) const LAST_SOURCE: u16 = 9;
-    pub(crate) const LAST_CHANGE_NS: u16 = 10;
-}
-
-/// `KBRIDGE_A_CHANGE_*`.
-pub(crate) mod change {
-    pub(crate) const PAD: u16 = 1;
-    pub(crate) const ASSIGN: u16 = 2;
-    pub(crate) const TARGET: u16 = 3;
-    pub(crate) const SEQ: u16 = 4;
-}
-
-/// `KBRIDGE_A_EVENT_*`.
-pub(crate) mod event {
-    pub(crate) const PAD: u16 = 1;
-    pub(crate) const SEQ: u16 = 2;
-    pub(crate) const TIMESTAMP_NS: u16 = 3;
-    pub(crate) const LINE_INDEX: u16 = 4;
-    pub(crate) const LINE_NAME: u16 = 5;
-    pub(crate) const OLD_VALUE: u16 = 6;
-    pub(crate) const NEW_VALUE: u16 = 7;
-    pub(crate) const SOURCE: u16 = 8;
-    pub(crate) const KIND: u16 = 9;
-}
-
-/// `NLA_TYPE_MASK`: an attribute type without the nested/byte-order flags.
-const NLA_TYPE_MASK: u16 = 0x3fff;
-
-/// One attribute of a validated stream.
-#[derive(Clone, Copy)]
-struct Attr<'a> {
-    ty: u16,
-    /// Header and payload, for error reports.
-    raw: &'a [u8],
-    data: &'a [u8],
-}
-
-impl<'a> Attr<'a> {
-    fn u32(&self) -> Option<u32> {
-        Some(u32::from_ne_bytes(self.data.get(..4)?.try_into().ok()?))
-    }
-
-    /// A NUL-terminated string's bytes (the policy guarantees the NUL).
-    fn str(&self) -> &'a [u8] {
-        let end = self
-            .data
-            .iter()
-            .position(|&b| b == 0)
-            .unwrap_or(self.data.len());
-        self.data.get(..end).unwrap_or(&[])
-    }
-}
-
-/// The attributes of `buf` (a netlink attribute stream), in order.
-fn attrs(buf: &[u8]) -> impl Iterator<Item = Attr<'_>> {
-    let mut rest = buf;
-    core::iter::from_fn(move || {
-        let hdr: [u8; 4] = rest.get(..4)?.try_into().ok()?;
-        let len = usize::from(u16::from_ne_bytes([hdr[0], hdr[1]]));
-        let ty = u16::from_ne_bytes([hdr[2], hdr[3]]) & NLA_TYPE_MASK;
-        if len < 4 || len > rest.len() {
-            return None;
-        }
-        let raw = rest.get(..len)?;
-        let data = raw.get(4..)?;
-        rest = rest.get((len + 3) & !3..).unwrap_or(&[]);
-        Some(Attr { ty, raw, data })
-    })
-}
 
 /// The last attribute of type `ty` (as `nla_parse` keeps it).
 fn last(buf: &[u8], ty: u16) -> Option<Attr<'_>> {

@@ -5,7 +5,7 @@
 #  2. regenerating the kernel code with the kernel's YNL generator
 #     (scripts/nl-gen.sh) gives exactly the committed kmod/glue/kbridge-nl-gen.{c,h}
 #     and kmod/uapi/kbridge-nl-uapi.h;
-#  3. the hand-written Rust numbers (kmod/iface/netlink.rs, the library's netlink.rs)
+#  3. the Rust numbers (kbridge-abi's abi.rs `nl`, used by the module and the library)
 #     match the generated uAPI enums in both directions, and the spec's enums
 #     and limits match the shared ABI file (kinds, sources, flags, limits).
 . "$(dirname "$0")/../../scripts/lib.sh"
@@ -50,7 +50,7 @@ defines = {k: int(v) for k, v in re.findall(r'#define\s+(KBRIDGE_\w+)\s+(\d+)\b'
 def rust(path):
     out = {}
     text = open(path).read()
-    for mod, body in re.findall(r'\bmod\s+(\w+)\s*\{(.*?)\n\s*\}', text, re.S):
+    for mod, body in re.findall(r'\bmod\s+(cmd|board|line|change|event)\s*\{(.*?)\n\s*\}', text, re.S):
         for name, val in re.findall(r'const\s+(\w+)\s*:\s*\w+\s*=\s*(\d+)\s*;', body):
             key = f"KBRIDGE_CMD_{name}" if mod == 'cmd' else f"KBRIDGE_A_{mod.upper()}_{name}"
             out[key] = int(val)
@@ -58,7 +58,7 @@ def rust(path):
 
 bad = 0
 wanted = {k: v for k, v in consts.items() if k.startswith(('KBRIDGE_CMD_', 'KBRIDGE_A_'))}
-for path in ('kmod/iface/netlink.rs', 'userspace/crates/kbridge/src/netlink.rs'):
+for path in ('userspace/crates/kbridge-abi/src/abi.rs',):
     got = rust(f"{root}/{path}")
     for k in sorted(set(wanted) | set(got)):
         if k not in got:

@@ -17,4 +17,5 @@ mod commands;
 mod kernel_build;
 mod layout;
 mod names;
+mod netlink;
 mod procfs_format;
