@@ -28,6 +28,9 @@ agent="$KB_OUT/agent/kbridge"
     [ -x "$agent-test" ] && echo "file /usr/bin/kbridge-test $agent-test 0755 0 0"
     [ -x "$agent-fuzz" ] && echo "file /usr/bin/kbridge-fuzz $agent-fuzz 0755 0 0"
     [ -x "$agent-blinky" ] && echo "file /usr/bin/kbridge-blinky $agent-blinky 0755 0 0"
+    for c in "$KB_OUT"/agent/c/kbridge-*; do
+        [ -x "$c" ] && echo "file /usr/bin/$(basename "$c") $c 0755 0 0"
+    done
     # Users for permission tests: root, an unprivileged user, and a member of the
     # kbridge group (the udev rule gives that group the device and sysfs values).
     printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\nmember:x:1001:1001:member of kbridge:/home/user:/bin/sh\n' > "$out/passwd"

@@ -13,6 +13,7 @@
     clippy::cast_lossless
 )]
 
+mod c_header;
 mod commands;
 mod kernel_build;
 mod layout;
