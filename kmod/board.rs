@@ -590,7 +590,7 @@ fn publish_lines(
 
 impl LineDesc {
     fn gpio(dev: &Device<'_>, name: Name, kind: u8, con: &CStr, idx: u32) -> Result<(Self, Hw)> {
-        let gpio = Gpio::get(dev, con, idx, kind == abi::KIND_OUTPUT)?;
+        let gpio = Gpio::get(dev, con, idx, kind == abi::KIND_OUTPUT, name.as_bytes())?;
         let flags = if gpio.is_active_low() {
             abi::LINE_FLAG_ACTIVE_LOW
         } else {

@@ -25,6 +25,12 @@ int kbridge_glue_gpiod_get(struct device *dev, const char *con_id,
 	return 0;
 }
 
+int kbridge_glue_gpiod_set_consumer_name(struct gpio_desc *desc, const char *name)
+{
+	/* gpiolib keeps its own copy of the name. */
+	return gpiod_set_consumer_name(desc, name);
+}
+
 int kbridge_glue_gpiod_set(struct gpio_desc *desc, int value)
 {
 	return gpiod_set_value_cansleep(desc, value);

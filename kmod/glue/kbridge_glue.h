@@ -54,6 +54,7 @@ int kbridge_glue_gpiod_get(struct device *dev, const char *con_id,
 int kbridge_glue_gpiod_set(struct gpio_desc *desc, int value);
 int kbridge_glue_gpiod_get_value(struct gpio_desc *desc);
 bool kbridge_glue_gpiod_is_active_low(struct gpio_desc *desc);
+int kbridge_glue_gpiod_set_consumer_name(struct gpio_desc *desc, const char *name);
 /* The device whose driver provides the line's chip (may be NULL). */
 struct device *kbridge_glue_gpiod_supplier(struct gpio_desc *desc);
 

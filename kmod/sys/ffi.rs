@@ -94,6 +94,10 @@ extern "C" {
     pub(crate) fn kbridge_glue_gpiod_set(desc: *mut gpio_desc, value: c_int) -> c_int;
     pub(crate) fn kbridge_glue_gpiod_get_value(desc: *mut gpio_desc) -> c_int;
     pub(crate) fn kbridge_glue_gpiod_is_active_low(desc: *mut gpio_desc) -> bool;
+    pub(crate) fn kbridge_glue_gpiod_set_consumer_name(
+        desc: *mut gpio_desc,
+        name: *const c_char,
+    ) -> c_int;
     pub(crate) fn kbridge_glue_gpiod_supplier(desc: *mut gpio_desc) -> *mut device;
 
     pub(crate) fn kbridge_glue_led_count(dev: *mut device) -> c_int;

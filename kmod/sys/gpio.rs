@@ -33,8 +33,15 @@ unsafe impl Sync for Gpio {}
 
 impl Gpio {
     /// Requests line `idx` of `<con_id>-gpios`, as an output driven to its
-    /// inactive level or as an input.
-    pub(crate) fn get(dev: &Device<'_>, con_id: &CStr, idx: u32, output: bool) -> Result<Self> {
+    /// inactive level or as an input, and names kbridge its consumer as
+    /// `kbridge:<label>` (what `gpioinfo` and debugfs show).
+    pub(crate) fn get(
+        dev: &Device<'_>,
+        con_id: &CStr,
+        idx: u32,
+        output: bool,
+        label: &[u8],
+    ) -> Result<Self> {
         let mut desc: *mut gpio_desc = core::ptr::null_mut();
         // SAFETY: `dev` is bound; `con_id` is NUL-terminated; `desc` is a
         // valid out-pointer.
@@ -47,6 +54,21 @@ impl Gpio {
         // SAFETY: `desc` is valid (type invariant).
         let supplier = unsafe { ffi::kbridge_glue_gpiod_supplier(gpio.desc.as_ptr()) };
         dev.link_supplier(NonNull::new(supplier))?;
+        const NAME_BUF: usize = 64;
+        let mut name = [0u8; NAME_BUF];
+        let prefix = b"kbridge:";
+        for (d, s) in name
+            .iter_mut()
+            .take(NAME_BUF - 1)
+            .zip(Iterator::chain(prefix.iter(), label))
+        {
+            *d = *s;
+        }
+        // SAFETY: `desc` is valid (type invariant); `name` is NUL-terminated
+        // (its last byte stays 0) and gpiolib copies it.
+        kernel::error::to_result(unsafe {
+            ffi::kbridge_glue_gpiod_set_consumer_name(gpio.desc.as_ptr(), name.as_ptr().cast())
+        })?;
         Ok(gpio)
     }
 

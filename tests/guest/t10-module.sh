@@ -11,6 +11,10 @@ for l in "line 0 'relay': output value=0" "line 1 'buzzer': output value=0 activ
          "line 7 'act': led value=0 max=1 (LED board:green:act)" "board 'qemu-virt': 8 lines"; do
     case "$log" in *"$l"*) ktest_pass "dmesg: $l" ;; *) ktest_fail "dmesg: $l" "not in dmesg: $(echo "$log" | tail -8 | tr '\n' '|')" ;; esac
 done
+# kbridge names itself the consumer of its GPIO lines (gpioinfo, debugfs).
+for l in relay buzzer lamp button door; do
+    check "gpio-consumer-$l" grep -q "kbridge:$l" /sys/kernel/debug/gpio
+done
 check rmmod rmmod kbridge
 check unbound-after-rmmod kb_gone
 
