@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Mosquitto for the guest: scripts/mosquitto.sh prints a directory laid out like the
+# guest's root (usr/sbin/mosquitto, usr/bin/mosquitto_{pub,sub,passwd}, the dynamic
+# loader and exactly the shared libraries they need), built once into the cache.
+# The packages (KB_MOSQUITTO_PACKAGES, bookworm arm64) are fetched with apt-get download
+# and unpacked with dpkg-deb, as busybox is: nothing is installed on the host.
+# Also writes a test PKI (CA, broker and client certificates, made with the host's
+# openssl) into <dir>/etc/kbridge-test/, fresh on every call.
+. "$(dirname "$0")/lib.sh"
+dir="$KB_CACHE/mosquitto"
+root="$dir/root"
+bins="usr/sbin/mosquitto usr/bin/mosquitto_pub usr/bin/mosquitto_sub usr/bin/mosquitto_passwd"
+stamp="$dir/.packages"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$KB_MOSQUITTO_PACKAGES" ]; then
+    kb_log "fetching mosquitto for the guest (unpacked, not installed)"
+    rm -rf "$dir"; mkdir -p "$dir/debs" "$dir/all"
+    # shellcheck disable=SC2086  # a list of package names
+    ( cd "$dir/debs" && apt-get download -q $KB_MOSQUITTO_PACKAGES >/dev/null 2>&1 ) \
+        || kb_die "apt-get download of the mosquitto packages failed (is arm64 enabled? dpkg --add-architecture arm64 && apt-get update)"
+    for d in "$dir"/debs/*.deb; do dpkg-deb -x "$d" "$dir/all"; done
+    # The binaries, then the libraries they need (DT_NEEDED), transitively.
+    mkdir -p "$root/lib/aarch64-linux-gnu"
+    for b in $bins; do install -D -m 0755 "$dir/all/$b" "$root/$b"; done
+    cp -L "$dir/all/lib/ld-linux-aarch64.so.1" "$root/lib/ld-linux-aarch64.so.1"
+    todo=$bins; seen=" "
+    while [ -n "$todo" ]; do
+        next=
+        for f in $todo; do
+            for lib in $(readelf -d "$root/${f#/}" 2>/dev/null | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do
+                case "$seen" in *" $lib "*) continue ;; esac
+                seen="$seen$lib "
+                src=$(find "$dir/all/lib/aarch64-linux-gnu" "$dir/all/usr/lib/aarch64-linux-gnu" -name "$lib" 2>/dev/null | head -1)
+                [ -n "$src" ] || kb_die "mosquitto: $lib (needed by $f) is in none of the packages; add its package to KB_MOSQUITTO_PACKAGES"
+                cp -L "$src" "$root/lib/aarch64-linux-gnu/$lib"
+                next="$next lib/aarch64-linux-gnu/$lib"
+            done
+        done
+        todo=$next
+    done
+    # glibc loads libgcc_s at run time (thread cancellation, unwinding): not a DT_NEEDED.
+    cp -L "$dir/all/lib/aarch64-linux-gnu/libgcc_s.so.1" "$root/lib/aarch64-linux-gnu/"
+    echo "$KB_MOSQUITTO_PACKAGES" > "$stamp"
+fi
+
+# Test PKI: a CA, the broker's certificate for 127.0.0.1/localhost, a client certificate,
+# and a second CA the broker does not trust (the "wrong CA" case).
+pki="$root/etc/kbridge-test"; rm -rf "$pki"; mkdir -p "$pki"
+(
+    cd "$pki"
+    ossl() { openssl "$@" >/dev/null 2>&1 || kb_die "openssl $1 failed"; }
+    ossl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=kbridge test CA" -keyout ca.key -out ca.pem
+    ossl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=untrusted CA" -keyout other-ca.key -out other-ca.pem
+    ossl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout broker.key -out broker.csr
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > broker.ext
+    ossl x509 -req -in broker.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile broker.ext -out broker.pem
+    ossl req -newkey rsa:2048 -nodes -subj "/CN=kbridge-agent" -keyout client.key -out client.csr
+    printf "extendedKeyUsage=clientAuth\n" > client.ext  # an extension makes it X.509 v3 (webpki needs v3)
+    ossl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile client.ext -out client.pem
+    rm -f ./*.csr ./*.ext ./*.srl ca.key other-ca.key
+)
+echo "$root"
