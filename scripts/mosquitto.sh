@@ -57,5 +57,7 @@ pki="$root/etc/kbridge-test"; rm -rf "$pki"; mkdir -p "$pki"
     printf "extendedKeyUsage=clientAuth\n" > client.ext  # an extension makes it X.509 v3 (webpki needs v3)
     ossl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile client.ext -out client.pem
     rm -f ./*.csr ./*.ext ./*.srl ca.key other-ca.key
+    # The guest has no RTC driver and boots in 1970: the test sets its clock from this.
+    date +%s > created
 )
 echo "$root"
