@@ -294,7 +294,8 @@ kill -TERM $AP; wait_exit $AP
 # ---- the session, for the record ---------------------------------------------
 echo "t75: MQTT session excerpt (the subscriber's view, in order):"
 grep -n -E "^homeassistant/switch/$B/relay/config |^$P/button \{.*\"hardware\"|^$P/relay/set|^$P/relay \{.*\"ioctl\",\"state\":\"ON\"|^$P/error |^[a-z0-9]*/$B/availability (online|offline)$" $T/sub.out \
-    | head -14 | cut -c1-330 | sed 's/^/t75: /'
+    | head -10 | cut -c1-330 | sed 's/^/t75: /'
+grep -n -E "^[a-z0-9]*/$B/availability (online|offline)$" $T/sub.out | sed 's/^/t75: /'
 kill $SUBP 2>/dev/null
 kill $BRP 2>/dev/null; wait $BRP 2>/dev/null
 kbridge set relay=0 buzzer=0 status=0 fault=0

@@ -287,7 +287,17 @@ fn shipped_unit_runs_this_command() {
 /// Every ```toml block of docs/agent.md is a valid configuration for the emulated board.
 #[test]
 fn documented_examples_are_valid() {
-    let (path, doc) = repo_file("docs/agent.md");
+    doc_examples_are_valid("docs/agent.md");
+}
+
+/// The same for docs/mqtt.md.
+#[test]
+fn documented_mqtt_examples_are_valid() {
+    doc_examples_are_valid("docs/mqtt.md");
+}
+
+fn doc_examples_are_valid(rel: &str) {
+    let (path, doc) = repo_file(rel);
     let mut blocks = 0;
     let mut rest = doc.as_str();
     while let Some(start) = rest.find("```toml\n") {
