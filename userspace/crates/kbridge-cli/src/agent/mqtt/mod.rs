@@ -39,8 +39,15 @@ const STOP_WAIT: Duration = Duration::from_secs(2);
 #[derive(Debug)]
 enum Inbound {
     Connected,
-    Disconnected(String),
-    Message { topic: String, payload: Vec<u8> },
+    /// The connection failed or was lost; `refused`: the broker said no (CONNACK).
+    Disconnected {
+        why: String,
+        refused: bool,
+    },
+    Message {
+        topic: String,
+        payload: Vec<u8>,
+    },
     Stopped,
 }
 
@@ -141,13 +148,14 @@ fn run(
                     }
                     e => e.to_string(),
                 };
-                if !send(
-                    Inbound::Disconnected(format!(
+                let m = Inbound::Disconnected {
+                    why: format!(
                         "{why}; reconnecting in {}",
                         crate::pattern::format_duration(backoff)
-                    )),
-                    &mut wake,
-                ) {
+                    ),
+                    refused: matches!(e, ConnectionError::ConnectionRefused(_)),
+                };
+                if !send(m, &mut wake) {
                     break;
                 }
                 thread::sleep(backoff);
@@ -379,14 +387,15 @@ impl Bridge {
                         None => self.publish(self.topics.availability(), OFFLINE.into(), true),
                     }
                 }
-                Inbound::Disconnected(why) => {
-                    if self.connected || self.counters.connections == 0 {
+                Inbound::Disconnected { why, refused } => {
+                    // A refusal (credentials, client id) needs someone to act: an error
+                    // each time. A lost connection: a warning, then quieter retries.
+                    if refused {
+                        log.error(format_args!("mqtt: {why}"));
+                    } else if self.connected || self.counters.connections == 0 {
                         log.warn(format_args!("mqtt: {why}"));
                     } else {
                         log.debug(format_args!("mqtt: {why}"));
-                    }
-                    if why.contains("refused") {
-                        log.error(format_args!("mqtt: {why}"));
                     }
                     self.connected = false;
                     self.dirty = true;
