@@ -1,9 +1,10 @@
 # The agent's MQTT bridge against a real Mosquitto broker on the guest's loopback
 # (docs/mqtt.md): discovery payloads, retained state on every change (several
 # interfaces, a gpio-sim edge) in seq order, /set and the atomic board /set,
-# refused writes, status and gap re-publish, SIGHUP reload, broker restart ->
-# reconnect -> re-publish, LWT on kill, a wrong password, TLS with a test CA
-# (made on the host by scripts/mosquitto.sh) and client certificates.
+# refused writes, status and gap re-publish, SIGHUP reload (valid and invalid),
+# broker restart -> reconnect -> re-publish, the board unbound and reloaded,
+# LWT on kill, a wrong password, TLS with a test CA (made on the host by
+# scripts/mosquitto.sh) and a client certificate, and an untrusted CA.
 . ./lib.sh
 MQ=/usr/sbin/mosquitto
 PKI=/etc/kbridge-test
@@ -34,6 +35,16 @@ wait_check() {
 # Messages after the current end of the subscriber's log: mark, then since.
 mark() { wc -l < $T/sub.out; }
 since() { tail -n +$(($1 + 1)) $T/sub.out; }
+# wait_since NAME MARK PATTERN [TENTHS]: wait_check on the messages after MARK only.
+wait_since() {
+    n=0
+    while [ $n -lt "${4:-50}" ]; do
+        since "$2" | grep -q -E -- "$3" && { ktest_pass "$1"; return 0; }
+        sleep 0.1; n=$((n + 1))
+    done
+    ktest_fail "$1" "no /$3/ after message $2: $(since "$2" | tail -4 | tr '\n' ' ' | cut -c1-400)"
+    return 1
+}
 pub() { mosquitto_pub -h 127.0.0.1 -p 1883 -u tester -P testpw -q 1 "$@"; }
 
 # ---- the broker --------------------------------------------------------------
@@ -250,10 +261,31 @@ wait_check reload-old-offline $T/sub.out "^$P/availability offline$"
 pub -t "kb2/$B/relay/set" -m ON
 wait_check reload-set-new-prefix $T/sub.out "^kb2/$B/relay \{.*\"source\":\"ioctl\",\"state\":\"ON\""
 
+# An invalid [mqtt] on reload is rejected; the running bridge stays.
+sed 's/^keep_alive = .*/qos = 5/' $C > $T/invalid.toml
+cp $C $T/good.toml; cp $T/invalid.toml $C
+kill -HUP $AP
+wait_check reload-invalid-rejected $T/agent.log "reload rejected: .*agent.toml:10:7: mqtt.qos: 5 is not a QoS \(0, 1 or 2\)"
+cp $T/good.toml $C
+pub -t "kb2/$B/relay/set" -m OFF
+wait_check reload-invalid-bridge-stays $T/sub.out "^kb2/$B/relay \{.*\"source\":\"ioctl\",\"state\":\"OFF\""
+
+# ---- the board goes away and comes back --------------------------------------
+m=$(mark)
+echo kbridge > /sys/bus/platform/drivers/kbridge/unbind
+wait_since board-gone-offline "$m" "^kb2/$B/availability offline$"
+pub -t "kb2/$B/relay/set" -m ON
+wait_since board-gone-command-refused "$m" "^kb2/$B/error \{\"error\":\"board_away\","
+n=0; until rmmod kbridge 2>/dev/null; do n=$((n + 1)); [ $n -ge 30 ] && break; sleep 0.1; done
+m=$(mark)
+insmod $KB_KO
+wait_since board-back-online "$m" "^kb2/$B/availability online$" 100
+wait_since board-back-state "$m" "^kb2/$B/relay \{.*\"value\":0\}$"
+
 # ---- LWT: killed without a goodbye -------------------------------------------
 m=$(mark)
 kill -9 $AP; wait $AP 2>/dev/null
-wait_check lwt-offline $T/sub.out "^kb2/$B/availability offline$" 100
+wait_since lwt-offline "$m" "^kb2/$B/availability offline$" 100
 check lwt-broker-logged grep -q "Client $B .*closed its connection\|Client $B disconnected\|Socket error on client $B" $T/broker.log
 
 # ---- wrong password: refused, never connected --------------------------------
@@ -275,13 +307,13 @@ m=$(mark)
 kbridge agent --config $C 2> $T/tls.log &
 AP=$!
 wait_check tls-connected $T/tls.log "mqtt: connected to 127.0.0.1:8883"
-wait_check tls-availability $T/sub.out "^$P/availability online$"
-kbridge set buzzer 0
-wait_check tls-state $T/sub.out "^$P/buzzer \{.*\"source\":\"ioctl\",\"state\":\"OFF\""
+wait_since tls-availability "$m" "^$P/availability online$"
+kbridge set buzzer=$((1 - $(val buzzer)))
+wait_since tls-state "$m" "^$P/buzzer \{.*\"source\":\"ioctl\",\"state\":\"(ON|OFF)\",.*\"value\":$(val buzzer)\}$"
 # Clean stop: "offline" from the agent itself.
 kill -TERM $AP; wait_exit $AP
 expect_eq tls-stop-exit "$rc" 0
-wait_check tls-stop-offline $T/sub.out "^$P/availability offline$"
+wait_since tls-stop-offline "$m" "^$P/availability offline$"
 check tls-stop-clean grep -q "Client $B disconnected\." $T/broker.log
 # A broker certificate from a CA the agent does not trust: no connection.
 sed "s|$PKI/ca.pem|$PKI/other-ca.pem|" $C > $T/other.toml
