@@ -151,6 +151,7 @@ d=$(disc binary_sensor buzzer)
     && ktest_pass discovery-read-only-output || ktest_fail discovery-read-only-output "'$d'"
 d=$(disc light status)
 echo "$d" | grep -q '"schema":"json"' && echo "$d" | grep -q "\"command_topic\":\"$P/status/set\"" \
+    && echo "$d" | grep -q '"supported_color_modes":\["onoff"\]' \
     && ktest_pass discovery-light || ktest_fail discovery-light "'$d'"
 # Every discovery payload is one JSON object with HA's required keys.
 n=$(grep -c "^homeassistant/[a-z_]*/$B/[a-z_-]*/config {.*\"state_topic\".*\"unique_id\"" $T/sub.out)

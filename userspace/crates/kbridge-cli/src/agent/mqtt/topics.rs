@@ -83,10 +83,6 @@ impl Topics {
             "unique_id".into(),
             json!(format!("kbridge_{}_{}", self.board, line.name)),
         );
-        c.insert(
-            "object_id".into(),
-            json!(format!("{}_{}", self.board, line.name)),
-        );
         c.insert("state_topic".into(), json!(self.state(&line.name)));
         c.insert("availability_topic".into(), json!(self.availability()));
         c.insert("payload_available".into(), json!(ONLINE));
@@ -105,10 +101,13 @@ impl Topics {
             "light" => {
                 // JSON schema: the state topic's `state` and `brightness` keys are exactly
                 // what the light reads, and its commands are the JSON `/set` accepts.
+                // (The JSON schema's old `brightness` flag is deprecated: color modes say it.)
                 c.insert("schema".into(), json!("json"));
-                c.insert("brightness".into(), json!(line.max_value > 1));
                 if line.max_value > 1 {
+                    c.insert("supported_color_modes".into(), json!(["brightness"]));
                     c.insert("brightness_scale".into(), json!(line.max_value));
+                } else {
+                    c.insert("supported_color_modes".into(), json!(["onoff"]));
                 }
             }
             _ => {

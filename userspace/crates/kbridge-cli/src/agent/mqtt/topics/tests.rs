@@ -143,6 +143,12 @@ fn discovery_follows_home_assistant() {
     assert_eq!(topic, "homeassistant/light/qemu/pwm/config");
     assert_eq!(pwm["schema"], "json");
     assert_eq!(pwm["brightness_scale"], 255);
+    assert_eq!(pwm["supported_color_modes"], json!(["brightness"]));
+    let Some((_, status)) = find("status").and_then(|l| t.discovery(&l)) else {
+        panic!("no discovery for status");
+    };
+    assert_eq!(status["supported_color_modes"], json!(["onoff"]));
+    assert!(status.get("brightness_scale").is_none());
     // Not writable over MQTT: a sensor without a command topic.
     let Some((topic, buzzer)) = find("buzzer").and_then(|l| t.discovery(&l)) else {
         panic!("no discovery for buzzer");
