@@ -329,6 +329,7 @@ echo "t75: MQTT session excerpt (the subscriber's view, in order):"
 grep -n -E "^homeassistant/switch/$B/relay/config |^$P/button \{.*\"hardware\"|^$P/relay/set|^$P/relay \{.*\"ioctl\",\"state\":\"ON\"|^$P/error |^[a-z0-9]*/$B/availability (online|offline)$" $T/sub.out \
     | head -10 | cut -c1-330 | sed 's/^/t75: /'
 grep -n -E "^[a-z0-9]*/$B/availability (online|offline)$" $T/sub.out | sed 's/^/t75: /'
+grep -E "Client $B|New client connected.* as $B |Socket error on client $B" $T/broker.log | cut -d' ' -f2- | sed 's/^/t75: broker: /'
 kill $SUBP 2>/dev/null
 kill $BRP 2>/dev/null; wait $BRP 2>/dev/null
 kbridge set relay=0 buzzer=0 status=0 fault=0
