@@ -35,11 +35,12 @@ agent="$KB_OUT/agent/kbridge"
     printf 'root:x:0:\nkbridge:x:900:member\nuser:x:1000:\nmember:x:1001:\n' > "$out/group"
     # Mosquitto (broker, clients, their libraries, a test PKI) for tests/guest/t75-mqtt.sh;
     # without it that test skips and says why.
-    if mq=$("$KB_ROOT/scripts/mosquitto.sh"); then
+    if mq=$("$KB_ROOT/scripts/mosquitto.sh" "$out/pki"); then
         for d in /lib/aarch64-linux-gnu /usr/sbin /etc/kbridge-test; do echo "dir $d 0755 0 0"; done
         ( cd "$mq" && find . -type f | sort ) | while read -r f; do
             echo "file /${f#./} $mq/${f#./} $(stat -c %a "$mq/$f") 0 0"
         done
+        for f in "$out"/pki/*; do echo "file /etc/kbridge-test/$(basename "$f") $f 0644 0 0"; done
     else
         kb_log "warning: no mosquitto for the guest; t75-mqtt.sh will skip"
     fi

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# Mosquitto for the guest: scripts/mosquitto.sh prints a directory laid out like the
-# guest's root (usr/sbin/mosquitto, usr/bin/mosquitto_{pub,sub,passwd}, the dynamic
-# loader and exactly the shared libraries they need), built once into the cache.
-# The packages (KB_MOSQUITTO_PACKAGES, bookworm arm64) are fetched with apt-get download
-# and unpacked with dpkg-deb, as busybox is: nothing is installed on the host.
-# Also writes a test PKI (CA, broker and client certificates, made with the host's
-# openssl) into <dir>/etc/kbridge-test/, fresh on every call.
+# Mosquitto for the guest: scripts/mosquitto.sh PKI_DIR prints a directory laid out
+# like the guest's root (usr/sbin/mosquitto, usr/bin/mosquitto_{pub,sub,passwd}, the
+# dynamic loader and exactly the shared libraries they need), built once into the
+# cache. The packages (KB_MOSQUITTO_PACKAGES, bookworm arm64) are fetched with
+# apt-get download and unpacked with dpkg-deb, as busybox is: nothing is installed
+# on the host. Also writes a fresh test PKI (CA, broker and client certificates, made
+# with the host's openssl) into PKI_DIR (per lane: out/<lane>/pki), for the guest's
+# /etc/kbridge-test.
 . "$(dirname "$0")/lib.sh"
+pki=${1:?usage: mosquitto.sh <pki-dir>}
 dir="$KB_CACHE/mosquitto"
 root="$dir/root"
 bins="usr/sbin/mosquitto usr/bin/mosquitto_pub usr/bin/mosquitto_sub usr/bin/mosquitto_passwd"
 stamp="$dir/.packages"
+# One fetch at a time (lanes may build their initramfs in parallel).
+mkdir -p "$KB_CACHE"; exec 9>"$KB_CACHE/mosquitto.lock"; flock 9
 if [ "$(cat "$stamp" 2>/dev/null)" != "$KB_MOSQUITTO_PACKAGES" ]; then
     kb_log "fetching mosquitto for the guest (unpacked, not installed)"
     rm -rf "$dir"; mkdir -p "$dir/debs" "$dir/all"
@@ -42,9 +46,11 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$KB_MOSQUITTO_PACKAGES" ]; then
     echo "$KB_MOSQUITTO_PACKAGES" > "$stamp"
 fi
 
-# Test PKI: a CA, the broker's certificate for 127.0.0.1/localhost, a client certificate,
-# and a second CA the broker does not trust (the "wrong CA" case).
-pki="$root/etc/kbridge-test"; rm -rf "$pki"; mkdir -p "$pki"
+# Test PKI, in the caller's directory (the cached tree stays shared): a CA, the
+# broker's certificate for 127.0.0.1/localhost, a client certificate, and a second
+# CA the broker does not trust (the "wrong CA" case).
+flock -u 9
+rm -rf "$pki"; mkdir -p "$pki"
 (
     cd "$pki"
     ossl() { openssl "$@" >/dev/null 2>&1 || kb_die "openssl $1 failed"; }
@@ -59,5 +65,5 @@ pki="$root/etc/kbridge-test"; rm -rf "$pki"; mkdir -p "$pki"
     rm -f ./*.csr ./*.ext ./*.srl ca.key other-ca.key
     # The guest has no RTC driver and boots in 1970: the test sets its clock from this.
     date +%s > created
-)
+) || exit 1
 echo "$root"
