@@ -3,8 +3,8 @@
 # like the guest's root (usr/sbin/mosquitto, usr/bin/mosquitto_{pub,sub,passwd}, the
 # dynamic loader and exactly the shared libraries they need), built once into the
 # cache. The packages (KB_MOSQUITTO_PACKAGES, bookworm arm64) are fetched with
-# apt-get download and unpacked with dpkg-deb, as busybox is: nothing is installed
-# on the host. Also writes a fresh test PKI (CA, broker and client certificates, made
+# apt-get download through a private apt state dir and unpacked with dpkg-deb:
+# nothing is installed, the host's apt configuration is not used. Also writes a fresh test PKI (CA, broker and client certificates, made
 # with the host's openssl) into PKI_DIR (per lane: out/<lane>/pki), for the guest's
 # /etc/kbridge-test.
 . "$(dirname "$0")/lib.sh"
@@ -18,9 +18,24 @@ mkdir -p "$KB_CACHE"; exec 9>"$KB_CACHE/mosquitto.lock"; flock 9
 if [ "$(cat "$stamp" 2>/dev/null)" != "$KB_MOSQUITTO_PACKAGES" ]; then
     kb_log "fetching mosquitto for the guest (unpacked, not installed)"
     rm -rf "$dir"; mkdir -p "$dir/debs" "$dir/all"
+    # A private apt state dir for bookworm arm64 (as scripts/fetch-latest-source.sh does
+    # for sid): the system's sources, lists and dpkg status are untouched.
+    A="$KB_CACHE/apt-bookworm-arm64"
+    mkdir -p "$A/etc/sources.list.d" "$A/etc/preferences.d" "$A/state/lists/partial" "$A/cache/archives/partial"
+    key="signed-by=/usr/share/keyrings/debian-archive-keyring.gpg"
+    printf 'deb [%s] %s bookworm main\ndeb [%s] %s bookworm-updates main\ndeb [%s] %s-security bookworm-security main\n' \
+        "$key" "$KB_DEBIAN_MIRROR" "$key" "$KB_DEBIAN_MIRROR" "$key" "$KB_DEBIAN_MIRROR" > "$A/etc/sources.list"
+    : > "$A/state/status"
+    apt_opts=(-o "Dir::Etc=$A/etc" -o "Dir::Etc::sourcelist=$A/etc/sources.list"
+              -o "Dir::Etc::sourceparts=$A/etc/sources.list.d" -o "Dir::Etc::preferencesparts=$A/etc/preferences.d"
+              -o "Dir::State=$A/state" -o "Dir::State::status=$A/state/status" -o "Dir::Cache=$A/cache"
+              -o "APT::Sandbox::User=root" -o "Acquire::Languages=none"
+              -o "APT::Architecture=arm64" -o "APT::Architectures::=arm64")
+    timeout 300 apt-get -q "${apt_opts[@]}" update > "$dir/update.log" 2>&1 \
+        || kb_die "apt-get update of the private bookworm arm64 index failed: $(tail -1 "$dir/update.log")"
     # shellcheck disable=SC2086  # a list of package names
-    ( cd "$dir/debs" && apt-get download -q $KB_MOSQUITTO_PACKAGES >/dev/null 2>&1 ) \
-        || kb_die "apt-get download of the mosquitto packages failed (is arm64 enabled? dpkg --add-architecture arm64 && apt-get update)"
+    ( cd "$dir/debs" && timeout 300 apt-get -q "${apt_opts[@]}" download $KB_MOSQUITTO_PACKAGES > "$dir/download.log" 2>&1 ) \
+        || kb_die "apt-get download of the mosquitto packages failed: $(tail -1 "$dir/download.log")"
     for d in "$dir"/debs/*.deb; do dpkg-deb -x "$d" "$dir/all"; done
     # The binaries, then the libraries they need (DT_NEEDED), transitively.
     mkdir -p "$root/lib/aarch64-linux-gnu"
