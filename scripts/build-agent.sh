@@ -7,6 +7,10 @@
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$KB_CACHE/cargo-target}
 mkdir -p "$KB_OUT/agent"
 cd "$KB_ROOT/userspace"  # cargo reads .cargo/config.toml (cross linker) from the cwd
+# ring (rustls' crypto, for the agent's MQTT over TLS) compiles C and assembly through cc-rs:
+# the aarch64 cross compiler and archiver from gcc-aarch64-linux-gnu.
+export CC_aarch64_unknown_linux_gnu=${CC_aarch64_unknown_linux_gnu:-aarch64-linux-gnu-gcc}
+export AR_aarch64_unknown_linux_gnu=${AR_aarch64_unknown_linux_gnu:-aarch64-linux-gnu-ar}
 "$KB_CARGO" build -q --locked --release \
     --target aarch64-unknown-linux-gnu -p kbridge-cli -p kbridge-test -p kbridge-fuzz \
     -p kbridge-hal --bins --example blinky \
@@ -21,7 +25,8 @@ cp "$rel/examples/blinky" "$KB_OUT/agent/kbridge-blinky"
 mkdir -p "$KB_OUT/agent/c"
 for src in "$KB_ROOT"/examples/c/*.c; do
     bin="$KB_OUT/agent/c/kbridge-$(basename "$src" .c)"
-    [ "$bin" -nt "$src" ] && [ "$bin" -nt "$KB_ROOT/kmod/uapi/kbridge.h" ] && continue
+    [ "$bin" -nt "$src" ] && [ "$bin" -nt "$KB_ROOT/kmod/uapi/kbridge.h" ] \
+        && [ "$bin" -nt "$KB_ROOT/kmod/uapi/kbridge-nl-uapi.h" ] && continue
     aarch64-linux-gnu-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static \
         -I"$KB_ROOT/kmod/uapi" -o "$bin" "$src" || kb_die "C example $src failed to build"
 done

@@ -90,6 +90,7 @@ ENTRY_POINTS = {
     ('conf/kas/raspberrypi4-64.yml',): 'raspberrypi4-64',
     ('conf/kas/raspberrypi5.yml',): 'raspberrypi5',
     ('kas.yml', 'conf/kas/release.yml'): 'qemuarm64',
+    ('kas.yml', 'conf/kas/mqtt.yml'): 'qemuarm64',
     ('conf/kas/raspberrypi5.yml', 'conf/kas/release.yml'): 'raspberrypi5',
 }
 errors = []

@@ -22,6 +22,22 @@ expect_eq() {
     else ktest_fail "$1" "got '$2', expected '$3'"; fi
 }
 
+# wait_for FILE PATTERN [TENTHS]: until grep finds PATTERN in FILE (default 5 s).
+wait_for() {
+    n=0
+    while [ $n -lt "${3:-50}" ]; do
+        grep -q "$2" "$1" 2>/dev/null && return 0
+        sleep 0.1; n=$((n + 1))
+    done
+    return 1
+}
+# wait_exit PID [TENTHS]: until PID has exited (default 5 s); its status in $rc.
+wait_exit() {
+    n=0
+    while kill -0 "$1" 2>/dev/null && [ $n -lt "${2:-50}" ]; do sleep 0.1; n=$((n + 1)); done
+    if kill -0 "$1" 2>/dev/null; then rc=timeout; kill -9 "$1"; wait "$1"; return 1; fi
+    wait "$1"; rc=$?
+}
 # The gpio-sim line behind a named line of bank A: prints its sysfs dir.
 sim_line() {
     for chip in /sys/devices/platform/gpio-sim/gpiochip*; do

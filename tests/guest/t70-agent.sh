@@ -16,22 +16,6 @@ button() { echo "pull-$1" > "$(sim_line 4)/pull"; }
 # Centiseconds since boot.
 uptime_cs() { read -r up _ < /proc/uptime; echo "${up%.*}${up#*.}" | sed 's/^0*//;s/^$/0/'; }
 
-# wait_for FILE PATTERN [TENTHS]: until grep finds PATTERN in FILE (default 5 s).
-wait_for() {
-    n=0
-    while [ $n -lt "${3:-50}" ]; do
-        grep -q "$2" "$1" 2>/dev/null && return 0
-        sleep 0.1; n=$((n + 1))
-    done
-    return 1
-}
-# wait_exit PID [TENTHS]: until PID has exited (default 5 s); its status in $rc.
-wait_exit() {
-    n=0
-    while kill -0 "$1" 2>/dev/null && [ $n -lt "${2:-50}" ]; do sleep 0.1; n=$((n + 1)); done
-    if kill -0 "$1" 2>/dev/null; then rc=timeout; kill -9 "$1"; wait "$1"; return 1; fi
-    wait "$1"; rc=$?
-}
 # start_watch NAME ARGS...: background `kbridge watch` into $T/NAME.{out,err}, ready.
 start_watch() {
     f=$1; shift

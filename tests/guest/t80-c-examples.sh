@@ -36,9 +36,6 @@ else expect_eq ioctl-refused-changes-nothing "$(ref)" "$before"; fi
 if kbridge-sysfs relay set 7 2>/dev/null; then ktest_fail sysfs-refused "value 7 on a GPIO accepted"
 else expect_eq sysfs-refused-changes-nothing "$(ref)" "$before"; fi
 
-# wait_for FILE PATTERN: a background client printed a line matching PATTERN (5 s at most).
-wait_for() { i=0; while ! grep -q "$2" "$1" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done; }
-
 # Waiters: sysfs poll(), chardev records, netlink multicast, mmap polling.
 kbridge-sysfs lamp watch 1 5000 > $T/sysfs-watch 2>&1 & p1=$!
 kbridge-chardev read 2 5000 > $T/chardev-read 2>&1 & p2=$!
