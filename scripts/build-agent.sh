@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$KB_CACHE/cargo-target}
 mkdir -p "$KB_OUT/agent"
-cd "$KB_ROOT/userspace"  # cargo reads .cargo/config.toml (cross linker) from the cwd
+cd "$KB_ROOT/userspace" || kb_die "no userspace/"  # cargo reads .cargo/config.toml (cross linker) from the cwd
 # ring (rustls' crypto, for the agent's MQTT over TLS) compiles C and assembly through cc-rs:
 # the aarch64 cross compiler and archiver from gcc-aarch64-linux-gnu.
 export CC_aarch64_unknown_linux_gnu=${CC_aarch64_unknown_linux_gnu:-aarch64-linux-gnu-gcc}

@@ -150,16 +150,16 @@ meta-kbridge/recipes-kbridge/kbridge/kbridge-crates.inc"
 # --- kernel fragments ------------------------------------------------------------
 check_kernel_fragment() {
     local errs=() f opt cfg inc=$layer/recipes-kernel/linux/linux-kbridge.inc
-    local frag=$root/conf/kernel/kbridge.cfg files=$layer/recipes-kernel/linux/files
+    local frag=$root/conf/kernel/kbridge.cfg fdir=$layer/recipes-kernel/linux/files
     [ -f "$frag" ] || { fail kernel-fragment "conf/kernel/kbridge.cfg missing"; return; }
     # Every file:// fragment the append adds resolves to a file.
     for f in $(grep -o 'file://[^ \\"]*' "$inc" | sed 's|file://||'); do
         case "$f" in
             *'${KBRIDGE_KERNEL_MODVERSIONS}'*)
                 for v in off gendwarfksyms; do
-                    [ -f "$files/${f//\$\{KBRIDGE_KERNEL_MODVERSIONS\}/$v}" ] || errs+=("$f ($v) missing")
+                    [ -f "$fdir/${f//\$\{KBRIDGE_KERNEL_MODVERSIONS\}/$v}" ] || errs+=("$f ($v) missing")
                 done ;;
-            *) [ -f "$files/$f" ] || [ -f "$root/conf/kernel/$f" ] || errs+=("$f missing") ;;
+            *) [ -f "$fdir/$f" ] || [ -f "$root/conf/kernel/$f" ] || errs+=("$f missing") ;;
         esac
     done
     # What meta-kbridge's own decisions rest on (KERNEL_DEBUG for BTF, the
@@ -169,14 +169,14 @@ check_kernel_fragment() {
         grep -qx "$opt" "$frag" || errs+=("conf/kernel/kbridge.cfg lacks $opt")
     done
     # The emulated board's device tree needs these drivers on qemuarm64.
-    cfg=$files/kbridge-qemu-board.cfg
+    cfg=$fdir/kbridge-qemu-board.cfg
     grep -q '"gpio-simulator"' "$root/conf/dts/qemu-board.dtso" && ! grep -qx CONFIG_GPIO_SIM=y "$cfg" \
         && errs+=("qemu-board.dtso uses gpio-simulator but kbridge-qemu-board.cfg lacks CONFIG_GPIO_SIM=y")
     grep -q '"gpio-leds"' "$root/conf/dts/qemu-board.dtso" && ! grep -qx CONFIG_LEDS_GPIO=y "$cfg" \
         && errs+=("qemu-board.dtso uses gpio-leds but kbridge-qemu-board.cfg lacks CONFIG_LEDS_GPIO=y")
-    grep -qx '# CONFIG_MODVERSIONS is not set' "$files/kbridge-modversions-off.cfg" \
+    grep -qx '# CONFIG_MODVERSIONS is not set' "$fdir/kbridge-modversions-off.cfg" \
         || errs+=("kbridge-modversions-off.cfg does not turn MODVERSIONS off")
-    grep -qx 'CONFIG_GENDWARFKSYMS=y' "$files/kbridge-modversions-gendwarfksyms.cfg" \
+    grep -qx 'CONFIG_GENDWARFKSYMS=y' "$fdir/kbridge-modversions-gendwarfksyms.cfg" \
         || errs+=("kbridge-modversions-gendwarfksyms.cfg lacks CONFIG_GENDWARFKSYMS=y")
     if [ ${#errs[@]} -eq 0 ]; then pass kernel-fragment
     else fail kernel-fragment "$(IFS=';'; echo "${errs[*]}")"; fi

@@ -40,7 +40,7 @@ touch "$tmp/tree/MAINTAINERS"
 cp "$KB_ROOT/docs/netlink/kbridge.yaml" "$tmp/tree/docs/netlink/"
 cp "$src/Documentation/netlink/genetlink.yaml" "$tmp/tree/docs/"
 spec=$tmp/tree/docs/netlink/kbridge.yaml
-cd "$tmp"
+cd "$tmp" || kb_die "cannot enter $tmp"
 run() { timeout 60 /usr/bin/python3 "$gen" --spec "$spec" "$@" >"$tmp/log" 2>&1 || { cat "$tmp/log" >&2; kb_die "ynl-gen-c.py $* failed"; }; }
 run --mode uapi --header -o "$tmp/kbridge-nl-uapi.h"
 run --mode kernel --header -o "$tmp/kbridge-nl-gen.h"

@@ -70,8 +70,8 @@ kb_gone() {
         sleep 0.1; i=$((i + 1))
     done
 }
-# kb_insmod [PARAM...]: insmod kbridge.ko once the previous load is gone.
-kb_insmod() { kb_gone; insmod "$KB_KO" "$@"; }
+# kb_insmod: insmod kbridge.ko once the previous load is gone.
+kb_insmod() { kb_gone; insmod "$KB_KO"; }
 load_module() { module_loaded || kb_insmod; }
 unload_module() { ! module_loaded || rmmod kbridge; }
 
@@ -96,11 +96,10 @@ rw_matrix() {
         for v in 1 0; do
             sets="" cmds="" want=""
             for l in "$@"; do sets="$sets $l=$v"; cmds="${cmds}set $l $v\n"; want="$want$l=$v "; done
+            # shellcheck disable=SC2059,SC2086 # cmds holds the \n on purpose; sets is a word list
             case $w in
                 sysfs) out=$(for l in "$@"; do echo $v > "/sys/class/misc/kbridge/device/lines/$l/value" || exit 1; done 2>&1) ;;
-                # shellcheck disable=SC2059 # cmds holds the \n on purpose
                 chardev) out=$(printf "$cmds" 2>&1 > /dev/kbridge) ;;
-                # shellcheck disable=SC2086
                 *) out=$(kbridge set $sets --via $w 2>&1) ;;
             esac
             rc=$?

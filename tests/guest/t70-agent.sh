@@ -164,7 +164,6 @@ EOF
 }
 agent_conf fault false > $C
 kbridge set relay=0 status=1 fault=0
-start_seq=$(sed -n 's/^board .* seq \([0-9]*\)$/\1/p' /proc/kbridge)
 kbridge agent --config $C 2> $T/agent.log &
 AP=$!
 if wait_for $T/agent.log "running on the board"; then ktest_pass agent-started

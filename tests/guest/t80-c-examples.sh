@@ -9,6 +9,7 @@ load_module || { ktest_fail load "insmod failed"; exit 0; }
 T=/tmp/t80; mkdir -p $T
 
 # name=value of every line, as the CLI (ioctl) sees it, sorted: the reference.
+# shellcheck disable=SC2046 # line names are plain words
 ref() { kbridge get $(ls /sys/class/misc/kbridge/device/lines) --via ioctl | sort; }
 
 kbridge set relay=1 lamp=0 status=1 --via ioctl >/dev/null
