@@ -362,9 +362,6 @@ fn interface(text: &str, need_write: bool) -> Result<Interface, String> {
         .parse()
         .map_err(|e: kbridge::UnknownInterface| e.to_string())?;
     let caps = via.capabilities();
-    if !via.is_implemented() {
-        return Err(format!("{via} is not implemented yet"));
-    }
     if need_write && !caps.write {
         return Err(format!(
             "{via} cannot set lines (use ioctl, chardev or sysfs)"

@@ -61,7 +61,7 @@ fn load(path: &Path, via_override: Option<Interface>) -> Result<AgentConfig, Vec
         mqtt::check_files(m).map_err(|e| vec![e])?;
     }
     if let Some(via) = via_override {
-        if !via.is_implemented() || !via.capabilities().write {
+        if !via.capabilities().write {
             return Err(vec![ConfigError {
                 file: "--via".into(),
                 line: 0,
