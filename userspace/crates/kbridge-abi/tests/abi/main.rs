@@ -15,6 +15,7 @@
 
 mod c_header;
 mod commands;
+mod fuzz;
 mod kernel_build;
 mod layout;
 mod names;
