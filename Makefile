@@ -5,9 +5,9 @@
 #   make shell   interactive shell on the emulated board (LANE=6.12|latest|6.12-debug|rpi4)
 #   make fuzz    the fuzz campaign alone, for long runs: DURATION=30m [FUZZ_LANE=6.12-debug] [SEED=1]
 LANE ?= 6.12
-# The kernel a lane boots: rpi4 (QEMU raspi4b) boots lane 6.12's.
-KLANE = $(if $(filter rpi4,$(LANE)),6.12,$(LANE))
 S := scripts
+# The kernel a lane boots (rpi4, QEMU raspi4b, boots lane 6.12's): scripts/lib.sh says.
+KLANE = $(shell bash -c '. $(S)/lib.sh && kb_lane_kernel $(LANE)')
 
 DURATION ?= 10m
 SEED ?= 1

@@ -5,22 +5,25 @@
 //!
 //! The crate root: module registration and the map of the code.
 //!
-//! - [`board`]: the board model, its one lock and event ring (safe code).
-//! - [`ioctl`]: the ioctl commands (safe code over [`uaccess`]).
-//! - [`netlink`]: the generic netlink family `kbridge` (safe code over
-//!   [`genl`], which owns the family registration; glue in `kbridge_genl.c`,
-//!   policies and ops generated from docs/netlink/kbridge.yaml).
-//! - Interfaces, each a thin wrapper that owns its registration and turns C
-//!   callbacks into safe calls: [`procfs`], [`sysfs`], [`chardev`] (read,
-//!   write, poll, ioctl, mmap), [`shmem`] (the shared page), [`irq`].
-//! - Kernel services: [`platform`], [`dt`], [`gpio`], [`led`], [`uaccess`],
-//!   [`fault`] (a debugfs fault attribute for line writes, tests only).
-//!   These wrappers are the only places with `unsafe`; they call the kernel
-//!   through the C glue ([`ffi`], `kbridge_glue.c`).
-//! - [`trace`]: the `kbridge:kbridge_line_change` tracepoint BPF programs
-//!   attach to (C glue: `kbridge_trace.c`, [`ffi_trace`]).
+//! The layers, each importing only from those below it:
+//!
+//! - [`driver`]: binds the `kbridge,board` node: makes the [`board::Board`],
+//!   registers the interfaces, interrupts and LED poll around it, and gives
+//!   the board its hooks (what to do on a change).
+//! - [`iface`]: the user interfaces: procfs, sysfs, chardev (read, write,
+//!   poll, ioctl, mmap) and generic netlink.
+//! - [`board`]: the bound board: the model under one lock, with the kernel
+//!   around it (hardware handles, shared page, tracepoint, sysfs notify).
+//! - [`model`]: the board model: state, event ring, validation, atomic
+//!   requests. Pure `no_std` Rust, also built and tested on the host.
+//! - [`sys`]: thin safe wrappers over the kernel (platform, dt, gpio, led,
+//!   irq, uaccess, shmem, genl, ...), the only Rust that calls the C glue
+//!   (`glue/`).
 //! - [`abi`]: the user ABI, compiled from the same file as user space's
 //!   `kbridge-abi` crate so the two can't drift.
+//!
+//! tests/host/kmod-layers.sh checks that no file imports from a layer above
+//! its own.
 //!
 //! docs/rust-c-split.md explains the split and why.
 
@@ -32,26 +35,15 @@ use kernel::prelude::*;
 #[path = "../userspace/crates/kbridge-abi/src/abi.rs"]
 mod abi;
 mod board;
-mod chardev;
-mod dt;
-mod fault;
-mod ffi;
-mod ffi_genl;
-mod ffi_rcu;
-mod ffi_trace;
-mod genl;
-mod gpio;
-mod ioctl;
-mod irq;
-mod led;
-mod ledpoll;
-mod netlink;
-mod platform;
-mod procfs;
-mod shmem;
-mod sysfs;
-mod trace;
-mod uaccess;
+mod driver;
+mod iface;
+// The board model (pure Rust, also built and tested on the host as the
+// kbridge-model crate, whose public API its items are).
+#[allow(dead_code, unreachable_pub, unused_imports)]
+mod model;
+mod sys;
+
+use sys::{fault, genl, platform};
 
 module! {
     type: Kbridge,

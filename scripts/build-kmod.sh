@@ -26,11 +26,12 @@ if [ "$(kb_lane_cc "$lane")" = gcc ]; then
     srcdir=$(readlink -f "$kdir/source")
     [ -f "$srcdir/Makefile" ] || kb_die "lane $lane: $kdir/source is not a kernel source tree"
     x=aarch64-linux-gnu-
+    # shellcheck disable=SC2206,SC2207 # kb_kmake_args is a list of words, split on purpose
     build=(make -C "$tree/kmod" KERNEL_SRC="$srcdir" O="$kdir" CC=${x}gcc LD=${x}ld AR=${x}ar
            OBJCOPY=${x}objcopy STRIP=${x}strip KRUSTFLAGS="--remap-path-prefix=$tree=/usr/src/debug/kbridge"
            $(kb_kmake_args "$lane") modules)
 else
-    # shellcheck disable=SC2046
+    # shellcheck disable=SC2207 # as above
     build=(make -C "$kdir" M="$tree/kmod" $(kb_kmake_args "$lane") modules)
 fi
 if ! "${build[@]}" >"$log" 2>&1; then

@@ -19,7 +19,7 @@ while IFS= read -r line; do
             echo "  $opt: wanted off, got $(grep "^$opt=" "$config")" >&2; bad=1
         fi
     elif ! grep -qxF "$want" "$config"; then
-        got=$(grep -E "^(# )?$opt[= ]" "$config" || echo "absent")
+        got=$(grep -E "^(# )?${opt}[= ]" "$config" || echo "absent")
         echo "  $opt: wanted ${want#*=}, got '$got'" >&2; bad=1
     fi
 done < <(cat "$@")

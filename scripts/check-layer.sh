@@ -93,6 +93,7 @@ ENTRY_POINTS = {
     ('conf/kas/raspberrypi4-64.yml',): 'raspberrypi4-64',
     ('conf/kas/raspberrypi5.yml',): 'raspberrypi5',
     ('kas.yml', 'conf/kas/release.yml'): 'qemuarm64',
+    ('kas.yml', 'conf/kas/mqtt.yml'): 'qemuarm64',
     ('conf/kas/raspberrypi5.yml', 'conf/kas/release.yml'): 'raspberrypi5',
 }
 errors = []
@@ -153,17 +154,17 @@ meta-kbridge/recipes-kbridge/kbridge/kbridge-crates.inc"
 # --- kernel fragments ------------------------------------------------------------
 check_kernel_fragment() {
     local errs=() f opt cfg inc=$layer/recipes-kernel/linux/linux-kbridge.inc
-    local files=$layer/recipes-kernel/linux/files
-    local frag=$files/kbridge.cfg dtso=$layer/recipes-bsp/kbridge-qemu-dtb/files/qemu-board.dtso
+    local fdir=$layer/recipes-kernel/linux/files
+    local frag=$fdir/kbridge.cfg dtso=$layer/recipes-bsp/kbridge-qemu-dtb/files/qemu-board.dtso
     [ -f "$frag" ] || { fail kernel-fragment "meta-kbridge/recipes-kernel/linux/files/kbridge.cfg missing"; return; }
     # Every file:// fragment the append adds resolves to a file.
     for f in $(grep -o 'file://[^ ;\\"]*' "$inc" | sed 's|file://||'); do
         case "$f" in
             *'${KBRIDGE_KERNEL_MODVERSIONS}'*)
                 for v in off gendwarfksyms; do
-                    [ -f "$files/${f//\$\{KBRIDGE_KERNEL_MODVERSIONS\}/$v}" ] || errs+=("$f ($v) missing")
+                    [ -f "$fdir/${f//\$\{KBRIDGE_KERNEL_MODVERSIONS\}/$v}" ] || errs+=("$f ($v) missing")
                 done ;;
-            *) [ -e "$files/$f" ] || errs+=("$f missing from the layer") ;;
+            *) [ -e "$fdir/$f" ] || errs+=("$f missing from the layer") ;;
         esac
     done
     # What meta-kbridge's own decisions rest on (KERNEL_DEBUG for BTF, the
@@ -173,16 +174,16 @@ check_kernel_fragment() {
         grep -qx "$opt" "$frag" || errs+=("kbridge.cfg lacks $opt")
     done
     # The emulated board's device tree needs these drivers on qemuarm64.
-    cfg=$files/kbridge-kmeta/features/kbridge/qemu-board.cfg
+    cfg=$fdir/kbridge-kmeta/features/kbridge/qemu-board.cfg
     grep -qx 'kconf hardware qemu-board.cfg' "${cfg%.cfg}.scc" 2>/dev/null \
         || errs+=("features/kbridge/qemu-board.scc does not add qemu-board.cfg")
     grep -q '"gpio-simulator"' "$dtso" && ! grep -qx CONFIG_GPIO_SIM=y "$cfg" \
         && errs+=("qemu-board.dtso uses gpio-simulator but features/kbridge/qemu-board.cfg lacks CONFIG_GPIO_SIM=y")
     grep -q '"gpio-leds"' "$dtso" && ! grep -qx CONFIG_LEDS_GPIO=y "$cfg" \
         && errs+=("qemu-board.dtso uses gpio-leds but features/kbridge/qemu-board.cfg lacks CONFIG_LEDS_GPIO=y")
-    grep -qx '# CONFIG_MODVERSIONS is not set' "$files/kbridge-modversions-off.cfg" \
+    grep -qx '# CONFIG_MODVERSIONS is not set' "$fdir/kbridge-modversions-off.cfg" \
         || errs+=("kbridge-modversions-off.cfg does not turn MODVERSIONS off")
-    grep -qx 'CONFIG_GENDWARFKSYMS=y' "$files/kbridge-modversions-gendwarfksyms.cfg" \
+    grep -qx 'CONFIG_GENDWARFKSYMS=y' "$fdir/kbridge-modversions-gendwarfksyms.cfg" \
         || errs+=("kbridge-modversions-gendwarfksyms.cfg lacks CONFIG_GENDWARFKSYMS=y")
     if [ ${#errs[@]} -eq 0 ]; then pass kernel-fragment
     else fail kernel-fragment "$(IFS=';'; echo "${errs[*]}")"; fi

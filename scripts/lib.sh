@@ -6,12 +6,14 @@ KB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=versions.env
 . "$KB_ROOT/scripts/versions.env"
 KB_CACHE=${KBRIDGE_CACHE:-$KB_CACHE_DEFAULT}
+# shellcheck disable=SC2034 # this file is sourced: the scripts use what it sets
 KB_OUT=${KBRIDGE_OUT:-$KB_ROOT/out}
 KB_LLVM_BIN=/usr/lib/llvm-$KB_LLVM_VERSION/bin
 export LIBCLANG_PATH=/usr/lib/llvm-$KB_LLVM_VERSION/lib
 # Debian's rustc-web toolchain, never rustup's: the kernel needs rust-src of the
 # exact compiler, and the agent needs the arm64 std that only Debian ships here.
 KB_RUSTC=/usr/bin/rustc
+# shellcheck disable=SC2034 # as above
 KB_CARGO=/usr/bin/cargo
 KB_RUSTDOC=/usr/bin/rustdoc
 export PATH="$KB_LLVM_BIN:/usr/bin:$PATH"
@@ -42,6 +44,10 @@ kb_kmake_args() {
     [ "$(kb_lane_cc "$1")" = gcc ] && cc="CROSS_COMPILE=aarch64-linux-gnu-"
     echo "ARCH=arm64 $cc RUSTC=$KB_RUSTC HOSTRUSTC=$KB_RUSTC RUSTDOC=$KB_RUSTDOC BINDGEN=$bg"
 }
+# The lanes, in the order `make test` runs them; everything lane-specific is
+# one of the kb_lane_* functions here (the Makefile asks them too).
+# shellcheck disable=SC2034 # used by the scripts that source this
+KB_LANES="6.12 rpi4 6.12-debug latest"
 # The kernel lane a lane boots: rpi4 (QEMU raspi4b) has no kernel of its own
 # and boots lane 6.12's Image and module.
 kb_lane_kernel() { [ "$1" = rpi4 ] && echo 6.12 || echo "$1"; }

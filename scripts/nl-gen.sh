@@ -7,7 +7,7 @@
 # <uapi/kbridge-nl-uapi.h>), kbridge-nl-gen.h and kbridge-nl-gen.c
 # (policies, split ops, multicast groups). The generator first validates the
 # spec against the kernel's genetlink schema (Documentation/netlink/genetlink.yaml).
-# File names use dashes so tests/host/glue-abi.sh (kmod/kbridge_*.h) skips them.
+# File names use dashes so tests/host/glue-abi.sh (kmod/glue/kbridge_*.h) skips them.
 . "$(dirname "$0")/lib.sh"
 out=${1:-$KB_ROOT/kmod}
 mkdir -p "$out"; out=$(cd "$out" && pwd)
@@ -40,11 +40,12 @@ touch "$tmp/tree/MAINTAINERS"
 cp "$KB_ROOT/docs/netlink/kbridge.yaml" "$tmp/tree/docs/netlink/"
 cp "$src/Documentation/netlink/genetlink.yaml" "$tmp/tree/docs/"
 spec=$tmp/tree/docs/netlink/kbridge.yaml
-cd "$tmp"
+cd "$tmp" || kb_die "cannot enter $tmp"
 run() { timeout 60 /usr/bin/python3 "$gen" --spec "$spec" "$@" >"$tmp/log" 2>&1 || { cat "$tmp/log" >&2; kb_die "ynl-gen-c.py $* failed"; }; }
 run --mode uapi --header -o "$tmp/kbridge-nl-uapi.h"
 run --mode kernel --header -o "$tmp/kbridge-nl-gen.h"
 run --mode kernel --source -o "$tmp/kbridge-nl-gen.c"
 mkdir -p "$out/uapi"
 cp "$tmp"/kbridge-nl-uapi.h "$out/uapi/"
-cp "$tmp"/kbridge-nl-gen.h "$tmp"/kbridge-nl-gen.c "$out/"
+mkdir -p "$out/glue"
+cp "$tmp"/kbridge-nl-gen.h "$tmp"/kbridge-nl-gen.c "$out/glue/"

@@ -3,9 +3,9 @@
 # on every kernel lane. Ends with one line "N passed, N failed, N skipped" and
 # exits non-zero on any failure. A lane that can't run is a counted skip with
 # its reason, never a silent pass.
-#   KBRIDGE_LANES="6.12 rpi4 6.12-debug latest" (default) selects lanes.
+#   KBRIDGE_LANES="6.12 latest" selects lanes (default: all of KB_LANES, scripts/lib.sh).
 . "$(dirname "$0")/lib.sh"
-lanes=${KBRIDGE_LANES-6.12 rpi4 6.12-debug latest}
+lanes=${KBRIDGE_LANES-$KB_LANES}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$KB_CACHE/cargo-target}
 passed=0 failed=0 skipped=0
 failures=() skips=()
@@ -57,6 +57,10 @@ rm -f "$log"
 
 # --- host: kernel module sources -----------------------------------------------
 step host/kmod-fmt rustfmt --check --edition 2021 --config-path "$KB_ROOT/kmod/.rustfmt.toml" "$KB_ROOT"/kmod/*.rs
+step host/kmod-layers "$KB_ROOT/tests/host/kmod-layers.py"
+# Every shell script: bash ones as bash, the guest's (busybox sh) as POSIX sh.
+step host/shellcheck sh -c 'cd "$1" && shellcheck -S warning scripts/*.sh tests/host/*.sh .ci/run \
+    && shellcheck -s sh -S warning tests/guest/*.sh tests/guest/init' sh "$KB_ROOT"
 step host/glue-abi "$KB_ROOT/tests/host/glue-abi.sh"
 step host/netlink-spec "$KB_ROOT/tests/host/netlink-spec.sh"
 step host/kernel-check "$KB_ROOT/tests/host/kernel-check.sh"
@@ -81,7 +85,7 @@ fi
 step build/agent-aarch64 "$KB_ROOT/scripts/build-agent.sh"
 for lane in $lanes; do
     klane=$(kb_lane_kernel "$lane") modes="test probe"
-    [ "$lane" = rpi4 ] && modes=test
+    [ "$lane" = rpi4 ] && modes="test"
     while [ ! -s "$kstate/$klane.rc" ] && kill -0 $kbuilds 2>/dev/null; do sleep 2; done
     rc=$(cat "$kstate/$klane.rc" 2>/dev/null || echo 1)
     reason=$(cat "$kstate/$klane.err" 2>/dev/null || true)

@@ -22,6 +22,22 @@ expect_eq() {
     else ktest_fail "$1" "got '$2', expected '$3'"; fi
 }
 
+# wait_for FILE PATTERN [TENTHS]: until grep finds PATTERN in FILE (default 5 s).
+wait_for() {
+    n=0
+    while [ $n -lt "${3:-50}" ]; do
+        grep -q "$2" "$1" 2>/dev/null && return 0
+        sleep 0.1; n=$((n + 1))
+    done
+    return 1
+}
+# wait_exit PID [TENTHS]: until PID has exited (default 5 s); its status in $rc.
+wait_exit() {
+    n=0
+    while kill -0 "$1" 2>/dev/null && [ $n -lt "${2:-50}" ]; do sleep 0.1; n=$((n + 1)); done
+    if kill -0 "$1" 2>/dev/null; then rc=timeout; kill -9 "$1"; wait "$1"; return 1; fi
+    wait "$1"; rc=$?
+}
 # The gpio-sim line behind a named line of bank A: prints its sysfs dir.
 sim_line() {
     for chip in /sys/devices/platform/gpio-sim/gpiochip*; do
@@ -41,7 +57,22 @@ probe() {
 }
 
 module_loaded() { grep -q '^kbridge ' /proc/modules; }
-load_module() { module_loaded || insmod "$KB_KO"; }
+# kb_gone: waits until the last load of kbridge is gone from sysfs
+# (/sys/bus/platform/drivers/kbridge and /sys/module/kbridge); fails after 10 s.
+# Under CONFIG_DEBUG_KOBJECT_RELEASE (the 6.12-debug lane) a kobject is
+# released 1 to 4 s after its last put, so those directories can outlive
+# rmmod, and registering the driver again before then fails with EEXIST and a
+# kobject warning on the console.
+kb_gone() {
+    i=0
+    while [ -e /sys/bus/platform/drivers/kbridge ] || [ -e /sys/module/kbridge ]; do
+        [ $i -ge 100 ] && return 1
+        sleep 0.1; i=$((i + 1))
+    done
+}
+# kb_insmod: insmod kbridge.ko once the previous load is gone.
+kb_insmod() { kb_gone; insmod "$KB_KO"; }
+load_module() { module_loaded || kb_insmod; }
 unload_module() { ! module_loaded || rmmod kbridge; }
 
 # gpio_dbg_val CHIP_PATTERN N: the level gpiolib reports in debugfs for line N
@@ -65,11 +96,10 @@ rw_matrix() {
         for v in 1 0; do
             sets="" cmds="" want=""
             for l in "$@"; do sets="$sets $l=$v"; cmds="${cmds}set $l $v\n"; want="$want$l=$v "; done
+            # shellcheck disable=SC2059,SC2086 # cmds holds the \n on purpose; sets is a word list
             case $w in
                 sysfs) out=$(for l in "$@"; do echo $v > "/sys/class/misc/kbridge/device/lines/$l/value" || exit 1; done 2>&1) ;;
-                # shellcheck disable=SC2059 # cmds holds the \n on purpose
                 chardev) out=$(printf "$cmds" 2>&1 > /dev/kbridge) ;;
-                # shellcheck disable=SC2086
                 *) out=$(kbridge set $sets --via $w 2>&1) ;;
             esac
             rc=$?

@@ -19,7 +19,7 @@ for t in $pattern; do
     KTEST_FILE=${t%.sh} timeout $tmo sh "./$t"
     rc=$?
     # timeout stops the file's shell only: stop what it started too.
-    [ "$rc" != 143 ] || killall -q kbridge-test kbridge-fuzz kbridge 2>/dev/null
+    [ "$rc" != 143 ] || killall -q kbridge-test kbridge-fuzz kbridge mosquitto mosquitto_sub 2>/dev/null
     [ "$rc" = 0 ] || echo "KTEST FAIL ${t%.sh}/exit: script exited $rc (143: timed out after $tmo s)"
 done
 

@@ -22,6 +22,6 @@ check rmmod rmmod kbridge
 check rmmod-write-refused sh -c '! echo 1 >&3 2>/dev/null'
 exec 3>&-
 sleep 5   # past the delayed releases: nothing may fire into the gone module
-check reload insmod "$KB_KO"
+check reload kb_insmod
 check works-after-reload kbridge set relay=1 --via sysfs
 kbridge set relay=0 --via sysfs >/dev/null 2>&1

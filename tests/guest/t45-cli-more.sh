@@ -52,7 +52,7 @@ check list-sysfs-dashes sh -c 'kbridge list --via sysfs | grep "^relay " | grep 
 # --- JSON: every document carries the schema -----------------------------------
 for args in "info" "list" "get relay" "status" "interfaces" "set relay=0" "toggle status"; do
     # shellcheck disable=SC2086
-    check "json-schema-$(echo $args | tr ' =' '--')" sh -c "kbridge --json $args | grep -q '^{\"schema\":\"kbridge/1\",'"
+    check "json-schema-$(echo $args | tr ' =' '--')" sh -c "kbridge --json $args | grep -q '^{\"schema\":\"kbridge/2\",'"
 done
 check toggle-back kbridge set status=0
 kbridge events -n 1 --timeout 5 --json >/tmp/ev.json 2>&1 &
@@ -60,9 +60,9 @@ evpid=$!
 sleep 0.3
 kbridge set relay=1 --via sysfs
 wait $evpid
-check json-event sh -c 'grep -q "^{\"schema\":\"kbridge/1\",.*\"line\":\"relay\".*\"source\":\"sysfs\"" /tmp/ev.json'
+check json-event sh -c 'grep -q "^{\"schema\":\"kbridge/2\",.*\"line\":\"relay\".*\"source\":\"sysfs\"" /tmp/ev.json'
 kbridge --json get nosuch 2>/tmp/err.json >/dev/null
-check json-error sh -c 'grep -q "^{\"schema\":\"kbridge/1\",\"error\":{\"kind\":\"unknown_line\"" /tmp/err.json'
+check json-error sh -c 'grep -q "^{\"schema\":\"kbridge/2\",\"error\":{\"kind\":\"unknown_line\"" /tmp/err.json'
 check set-back kbridge set relay=0
 
 # --- status ------------------------------------------------------------------

@@ -16,22 +16,6 @@ button() { echo "pull-$1" > "$(sim_line 4)/pull"; }
 # Centiseconds since boot.
 uptime_cs() { read -r up _ < /proc/uptime; echo "${up%.*}${up#*.}" | sed 's/^0*//;s/^$/0/'; }
 
-# wait_for FILE PATTERN [TENTHS]: until grep finds PATTERN in FILE (default 5 s).
-wait_for() {
-    n=0
-    while [ $n -lt "${3:-50}" ]; do
-        grep -q "$2" "$1" 2>/dev/null && return 0
-        sleep 0.1; n=$((n + 1))
-    done
-    return 1
-}
-# wait_exit PID [TENTHS]: until PID has exited (default 5 s); its status in $rc.
-wait_exit() {
-    n=0
-    while kill -0 "$1" 2>/dev/null && [ $n -lt "${2:-50}" ]; do sleep 0.1; n=$((n + 1)); done
-    if kill -0 "$1" 2>/dev/null; then rc=timeout; kill -9 "$1"; wait "$1"; return 1; fi
-    wait "$1"; rc=$?
-}
 # start_watch NAME ARGS...: background `kbridge watch` into $T/NAME.{out,err}, ready.
 start_watch() {
     f=$1; shift
@@ -64,7 +48,7 @@ kbridge set fault 0
 sleep 0.2
 kill -TERM $WP; wait_exit $WP
 expect_eq watch-sigterm-exit "$rc" 0
-expect_eq watch-json-count "$(grep -c '^{"schema":"kbridge/1","type":"event","seq":' $T/w2.out)" 4
+expect_eq watch-json-count "$(grep -c '^{"schema":"kbridge/2","type":"event","seq":' $T/w2.out)" 4
 check watch-json-fields grep -q '"line":"fault","kind":"led","source":"ioctl","old_value":0,"new_value":1,"dropped":0}' $T/w2.out
 # door is active-low: pulled up = inactive (0), so the edges read 1 -> 0 -> 1
 expect_eq watch-json-door "$(grep -o '"line":"door"[^}]*"new_value":[0-9]' $T/w2.out | sed 's/.*://' | tr '\n' ' ')" "0 1 "
@@ -91,8 +75,8 @@ sleep 0.5
 kill -INT $WP; wait_exit $WP
 expect_eq gap-exit "$rc" 0
 expect_eq gap-record "$(grep '"type":"gap"' $T/w5.out)" "$(grep -m1 '"type":"gap"' $T/w5.out)"
-check gap-dropped-72 grep -q '^{"schema":"kbridge/1","type":"gap","dropped":72,"before_seq":' $T/w5.out
-expect_eq gap-first "$(head -1 $T/w5.out | cut -c1-48)" '{"schema":"kbridge/1","type":"gap","dropped":72,'
+check gap-dropped-72 grep -q '^{"schema":"kbridge/2","type":"gap","dropped":72,"before_seq":' $T/w5.out
+expect_eq gap-first "$(head -1 $T/w5.out | cut -c1-48)" '{"schema":"kbridge/2","type":"gap","dropped":72,'
 expect_eq gap-events-after "$(grep -c '"type":"event"' $T/w5.out)" 128
 check gap-summary grep -q "128 events received, 128 shown, 1 gaps (72 events lost)" $T/w5.err
 kbridge set relay 0
@@ -111,7 +95,7 @@ start_watch b2 status
 out=$(kbridge blink status --pattern "off:10ms,on:10ms,off:10ms" --count 3 --json)
 sleep 0.2
 kill -INT $WP; wait_exit $WP
-expect_eq blink-json "$out" '{"schema":"kbridge/1","via":"ioctl","line":"status","pattern":"off:10ms,on:10ms,off:10ms","cycles":3,"steps":9,"interrupted":false,"final_value":1}'
+expect_eq blink-json "$out" '{"schema":"kbridge/2","via":"ioctl","line":"status","pattern":"off:10ms,on:10ms,off:10ms","cycles":3,"steps":9,"interrupted":false,"final_value":1}'
 # off,on,off x3 from 1: 1>0 0>1 1>0 (x3, the 2nd and 3rd start at 0: off is no change) + final 0>1
 expect_eq blink-pattern-changes "$(wc -l < $T/b2.out)" 8
 expect_eq blink-pattern-restored "$(led green:status)" 1
@@ -180,7 +164,6 @@ EOF
 }
 agent_conf fault false > $C
 kbridge set relay=0 status=1 fault=0
-start_seq=$(sed -n 's/^board .* seq \([0-9]*\)$/\1/p' /proc/kbridge)
 kbridge agent --config $C 2> $T/agent.log &
 AP=$!
 if wait_for $T/agent.log "running on the board"; then ktest_pass agent-started

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The Rust declarations of the C glue (kmod/ffi.rs, kmod/ffi_*.rs) must match
-# its headers (kmod/kbridge_*.h): bindgen regenerates the declarations from the
+# The Rust declarations of the C glue (kmod/sys/ffi.rs, kmod/sys/ffi_*.rs) must match
+# its headers (kmod/glue/kbridge_*.h): bindgen regenerates the declarations from the
 # headers and every function's signature is compared, both ways.
 . "$(dirname "$0")/../../scripts/lib.sh"
 bindgen=$(kb_bindgen_path "$KB_BINDGEN_6_12")
@@ -9,50 +9,9 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 # The header only needs the basic types from <linux/types.h>.
 mkdir -p "$tmp/inc/linux"
 printf "#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\ntypedef uint64_t u64;\ntypedef long ssize_t;\ntypedef long long loff_t;\ntypedef unsigned int __poll_t;\n#define __user\n" > "$tmp/inc/linux/types.h"
-for h in "$KB_ROOT"/kmod/kbridge_*.h; do echo "#include \"$h\""; done > "$tmp/all.h"
+for h in "$KB_ROOT"/kmod/glue/kbridge_*.h; do echo "#include \"$h\""; done > "$tmp/all.h"
 "$bindgen" "$tmp/all.h" --allowlist-function 'kbridge_.*' --use-core \
     --ctypes-prefix core::ffi --no-layout-tests --opaque-type '.*' -o "$tmp/gen.rs" \
-    -- -I"$tmp/inc" -I"$KB_ROOT/kmod" >/dev/null 2>&1 || kb_die "bindgen failed on kmod/kbridge_*.h"
-python3 - "$tmp/gen.rs" "$KB_ROOT"/kmod/*.rs <<'PY'
-import re, sys
-def norm(s):
-    s = re.sub(r'(::)?core::option::|(::)?core::ffi::|\bffi::|pub\(crate\)|\bpub\b', '', s)
-    s = re.sub(r'\b\w+\s*:(?!:)', '', s)          # parameter names
-    s = re.sub(r'\bu64_\b', 'u64', s)               # bindgen renames the C typedef u64
-    # One spelling per C type (LP64): typedefs and c_* aliases to fixed-width names.
-    for c, r in (('c_uint', 'u32'), ('c_int', 'i32'), ('c_longlong', 'i64'), ('c_long', 'i64'),
-                 ('c_ulong', 'u64'), ('loff_t', 'i64'), ('__poll_t', 'u32'), ('c_void', 'void')):
-        s = re.sub(r'\b' + c + r'\b', r, s)
-    s = re.sub(r'\s+', '', s)
-    return re.sub(r',(?=[)>]|$)', '', s)                # trailing commas
-ARGS = r'\(((?:[^()]|\((?:[^()]|\([^()]*\))*\))*)\)'
-def callbacks(path):
-    """Rust definitions of the functions the glue calls back (kbridge_rust_*)."""
-    out = {}
-    for m in re.finditer(r'extern\s+"C"\s+fn\s+(kbridge_rust_\w+)\s*' + ARGS + r'\s*(->\s*([^{]+))?\{', open(path).read(), re.S):
-        out[m.group(1)] = (norm(m.group(2)), norm(m.group(4) or '()'))
-    return out
-def sigs(path):
-    text = open(path).read()
-    out = {}
-    for m in re.finditer(r'fn\s+(kbridge_\w+)\s*\(((?:[^()]|\((?:[^()]|\([^()]*\))*\))*)\)\s*(->\s*([^;]+))?;', text, re.S):
-        out[m.group(1)] = (norm(m.group(2)), norm(m.group(4) or '()'))
-    return out
-gen, rs = sigs(sys.argv[1]), {}
-
-for path in sys.argv[2:]:
-    # Declarations live in ffi.rs / ffi_*.rs; callbacks are defined anywhere.
-    if re.search(r'/ffi(_\w+)?\.rs$', path):
-        rs.update({k: v for k, v in sigs(path).items() if not k.startswith('kbridge_rust_')})
-    rs.update(callbacks(path))
-bad = 0
-for name in sorted(set(gen) | set(rs)):
-    if name not in rs:
-        print(f"ffi.rs lacks {name}{gen[name]}"); bad = 1
-    elif name not in gen:
-        print(f"no kmod/kbridge_*.h declares {name} (declared in ffi*.rs)"); bad = 1
-    elif gen[name] != rs[name]:
-        print(f"{name}: header {gen[name]} != ffi.rs {rs[name]}"); bad = 1
-print(f"{len(rs)} glue functions compared ({sum(n.startswith('kbridge_rust_') for n in rs)} Rust callbacks)")
-sys.exit(bad)
-PY
+    -- -I"$tmp/inc" -I"$KB_ROOT/kmod" -I"$KB_ROOT/kmod/glue" >/dev/null 2>&1 || kb_die "bindgen failed on kmod/glue/kbridge_*.h"
+# shellcheck disable=SC2046 # kmod's paths have no spaces
+python3 "$KB_ROOT/tests/host/glue_abi.py" "$tmp/gen.rs" $(find "$KB_ROOT/kmod" -name '*.rs' | sort)

@@ -44,7 +44,7 @@
 //! | chardev   | [`DEV_PATH`]: `write()` text [`Command`]s, `read()` [`EventRecord`]s, `poll()` | read events / write |
 //! | ioctl     | [`DEV_PATH`]: [`IOC_BOARD_INFO`] ...          | read/write   |
 //! | mmap      | [`DEV_PATH`]: one read-only page, [`SharedState`] | read-only |
-//! | netlink   | generic netlink family [`GENL_FAMILY_NAME`]    | (later)      |
+//! | netlink   | generic netlink family [`GENL_FAMILY_NAME`], numbers in [`nl`] | read/write |
 //! | bpf       | maps pinned under [`BPF_PIN_DIR`]              | read-only    |
 //!
 //! Only sysfs, chardev, ioctl and netlink change state; procfs, mmap and bpf never do.
@@ -282,9 +282,10 @@ pub const MISC_NAME: &str = "kbridge";
 pub const PROC_PATH: &str = "/proc/kbridge";
 /// Directory holding one directory per line, named after the line.
 pub const SYSFS_LINES_DIR: &str = "/sys/class/misc/kbridge/device/lines";
-/// sysfs attribute: logical value, `"<decimal>\n"`; mode 0644. Writes take a decimal value
-/// with an optional trailing newline ([`parse_sysfs_value`]); an input line or a value above
-/// the maximum gives `EINVAL`.
+/// sysfs attribute: logical value, `"<decimal>\n"`; mode 0664 (group `kbridge` may write,
+/// through the udev rule). Writes take a decimal value with an optional trailing newline
+/// ([`parse_sysfs_value`]); a write to an input line gives `EPERM`, a value above the maximum
+/// or one that doesn't parse `EINVAL`.
 pub const SYSFS_ATTR_VALUE: &str = "value";
 /// sysfs attribute: `"<max_value>\n"`, read-only.
 pub const SYSFS_ATTR_MAX_VALUE: &str = "max_value";
@@ -298,6 +299,157 @@ pub const SYSFS_ATTR_ACTIVE_LOW: &str = "active_low";
 pub const GENL_FAMILY_NAME: &str = "kbridge";
 /// Generic netlink multicast group carrying change events.
 pub const GENL_MCGRP_EVENTS: &str = "events";
+/// The generic netlink family's numbers and attribute stream format, defined once for the
+/// module and user space (`docs/netlink/kbridge.yaml` is the spec; `tests/host/netlink-spec.sh`
+/// checks these against the C that the kernel's YNL generator makes from it).
+pub mod nl {
+    /// Family version.
+    pub const VERSION: u8 = 1;
+    /// `NLA_TYPE_MASK`: an attribute type without the nested/byte-order flags.
+    pub const NLA_TYPE_MASK: u16 = 0x3fff;
+    /// `NLA_F_NESTED`.
+    pub const NLA_F_NESTED: u16 = 0x8000;
+
+    /// Commands (`KBRIDGE_CMD_*`).
+    pub mod cmd {
+        /// Board information.
+        pub const BOARD_GET: u8 = 1;
+        /// One line (do) or every line (dump).
+        pub const LINE_GET: u8 = 2;
+        /// Set lines atomically.
+        pub const LINE_SET: u8 = 3;
+        /// Toggle one line.
+        pub const LINE_TOGGLE: u8 = 4;
+        /// A change event (multicast).
+        pub const EVENT: u8 = 5;
+    }
+
+    /// Board attributes (`KBRIDGE_A_BOARD_*`).
+    pub mod board {
+        /// Padding for 64-bit attributes.
+        pub const PAD: u16 = 1;
+        /// Board label (string).
+        pub const LABEL: u16 = 2;
+        /// ABI version (u32).
+        pub const ABI_VERSION: u16 = 3;
+        /// Number of lines (u32).
+        pub const LINE_COUNT: u16 = 4;
+        /// Sequence number of the newest event (u64).
+        pub const SEQ: u16 = 5;
+    }
+
+    /// Line attributes (`KBRIDGE_A_LINE_*`).
+    pub mod line {
+        /// Padding for 64-bit attributes.
+        pub const PAD: u16 = 1;
+        /// Line index (u32).
+        pub const INDEX: u16 = 2;
+        /// Line name (string).
+        pub const NAME: u16 = 3;
+        /// Kind (u8, `KIND_*`).
+        pub const KIND: u16 = 4;
+        /// Value (u32).
+        pub const VALUE: u16 = 5;
+        /// Maximum value (u32).
+        pub const MAX_VALUE: u16 = 6;
+        /// Flags (u32, `LINE_FLAG_*`).
+        pub const FLAGS: u16 = 7;
+        /// Changes since probe (u64).
+        pub const CHANGES: u16 = 8;
+        /// Source of the last change (u8, `SOURCE_*`).
+        pub const LAST_SOURCE: u16 = 9;
+        /// Time of the last change, ns (u64).
+        pub const LAST_CHANGE_NS: u16 = 10;
+    }
+
+    /// Change request attributes (`KBRIDGE_A_CHANGE_*`).
+    pub mod change {
+        /// Padding for 64-bit attributes.
+        pub const PAD: u16 = 1;
+        /// One assignment (nest of a target and a value).
+        pub const ASSIGN: u16 = 2;
+        /// The line: index (u32) or name (string).
+        pub const TARGET: u16 = 3;
+        /// Sequence number after the change (u64, in the reply).
+        pub const SEQ: u16 = 4;
+    }
+
+    /// Event attributes (`KBRIDGE_A_EVENT_*`).
+    pub mod event {
+        /// Padding for 64-bit attributes.
+        pub const PAD: u16 = 1;
+        /// Sequence number (u64).
+        pub const SEQ: u16 = 2;
+        /// Timestamp, ns (u64).
+        pub const TIMESTAMP_NS: u16 = 3;
+        /// Line index (u32).
+        pub const LINE_INDEX: u16 = 4;
+        /// Line name (string).
+        pub const LINE_NAME: u16 = 5;
+        /// Value before (u32).
+        pub const OLD_VALUE: u16 = 6;
+        /// Value after (u32).
+        pub const NEW_VALUE: u16 = 7;
+        /// Who made the change (u8, `SOURCE_*`).
+        pub const SOURCE: u16 = 8;
+        /// Kind of the line (u8).
+        pub const KIND: u16 = 9;
+    }
+
+    /// One attribute of a netlink attribute stream.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct Attr<'a> {
+        /// Type, flags stripped ([`NLA_TYPE_MASK`]).
+        pub ty: u16,
+        /// Header and payload (for error reports that point at the attribute).
+        pub raw: &'a [u8],
+        /// Payload.
+        pub data: &'a [u8],
+    }
+
+    impl<'a> Attr<'a> {
+        /// The payload as a native-endian u32, if it has 4 bytes or more.
+        pub fn u32(&self) -> Option<u32> {
+            Some(u32::from_ne_bytes(self.data.get(..4)?.try_into().ok()?))
+        }
+
+        /// The payload as a native-endian u64, if it has 8 bytes or more.
+        pub fn u64(&self) -> Option<u64> {
+            Some(u64::from_ne_bytes(self.data.get(..8)?.try_into().ok()?))
+        }
+
+        /// A string payload's bytes, up to its NUL (or the whole payload).
+        pub fn str(&self) -> &'a [u8] {
+            let end = self
+                .data
+                .iter()
+                .position(|&b| b == 0)
+                .unwrap_or(self.data.len());
+            self.data.get(..end).unwrap_or(&[])
+        }
+    }
+
+    /// The attributes of `buf`, a netlink attribute stream, in order. Stops at the first
+    /// malformed header (length below 4 or past the end), as `nla_for_each_attr` does.
+    pub fn attrs(buf: &[u8]) -> impl Iterator<Item = Attr<'_>> {
+        let mut rest = buf;
+        core::iter::from_fn(move || {
+            let hdr: [u8; 4] = rest.get(..4)?.try_into().ok()?;
+            let [l0, l1, t0, t1] = hdr;
+            let len = usize::from(u16::from_ne_bytes([l0, l1]));
+            let ty = u16::from_ne_bytes([t0, t1]) & NLA_TYPE_MASK;
+            if len < 4 || len > rest.len() {
+                return None;
+            }
+            let raw = rest.get(..len)?;
+            let data = raw.get(4..)?;
+            let aligned = len.checked_add(3).map_or(usize::MAX, |n| n & !3);
+            rest = rest.get(aligned..).unwrap_or(&[]);
+            Some(Attr { ty, raw, data })
+        })
+    }
+}
+
 /// bpffs directory where the module's BPF maps are pinned.
 pub const BPF_PIN_DIR: &str = "/sys/fs/bpf/kbridge";
 

@@ -297,36 +297,35 @@ fn from_matches(matches: &ArgMatches) -> Result<Cli, clap::Error> {
     Ok(cli)
 }
 
-/// `--via` values. Mirrors [`Interface`] (a test keeps them in step).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub(crate) enum Via {
-    /// /proc/kbridge text snapshot (read-only)
-    Procfs,
-    /// sysfs attributes lines/NAME/value (not atomic across lines)
-    Sysfs,
-    /// /dev/kbridge text commands and events
-    Chardev,
-    /// /dev/kbridge ioctls (atomic, snapshots)
-    Ioctl,
-    /// /dev/kbridge shared page (read-only)
-    Mmap,
-    /// generic netlink family kbridge (atomic, events)
-    Netlink,
-    /// BPF maps pinned by `kbridge bpf attach` (read-only, events)
-    Bpf,
+/// A `--via` value: an [`Interface`], named and described by the library, so the two can't
+/// drift.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Via(pub(crate) Interface);
+
+/// Every `--via` value, in [`Interface::ALL`] order.
+static VIAS: [Via; Interface::ALL.len()] = {
+    let mut v = [Via(Interface::Ioctl); Interface::ALL.len()];
+    let mut i = 0;
+    while i < v.len() {
+        v[i] = Via(Interface::ALL[i]);
+        i += 1;
+    }
+    v
+};
+
+impl ValueEnum for Via {
+    fn value_variants<'a>() -> &'a [Self] {
+        &VIAS
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.0.name()).help(self.0.summary()))
+    }
 }
 
 impl From<Via> for Interface {
     fn from(via: Via) -> Self {
-        match via {
-            Via::Procfs => Interface::Procfs,
-            Via::Sysfs => Interface::Sysfs,
-            Via::Chardev => Interface::Chardev,
-            Via::Ioctl => Interface::Ioctl,
-            Via::Mmap => Interface::Mmap,
-            Via::Netlink => Interface::Netlink,
-            Via::Bpf => Interface::Bpf,
-        }
+        via.0
     }
 }
 
@@ -352,6 +351,7 @@ mod tests {
         for v in Via::value_variants() {
             let name = v.to_possible_value().unwrap().get_name().to_owned();
             assert_eq!(Interface::from(*v).to_string(), name);
+            assert_eq!(Via::from_str(&name, false), Ok(*v));
         }
     }
 
@@ -363,10 +363,13 @@ mod tests {
     #[test]
     fn several_vias_only_for_bench_and_selftest() {
         let cli = parse_args(&["kbridge", "bench", "--via", "ioctl", "--via", "sysfs"]).unwrap();
-        assert_eq!(cli.global.vias, [Via::Ioctl, Via::Sysfs]);
-        assert_eq!(cli.global.via, Some(Via::Ioctl));
+        assert_eq!(
+            cli.global.vias,
+            [Via(Interface::Ioctl), Via(Interface::Sysfs)]
+        );
+        assert_eq!(cli.global.via, Some(Via(Interface::Ioctl)));
         let cli = parse_args(&["kbridge", "--via", "mmap", "selftest"]).unwrap();
-        assert_eq!(cli.global.vias, [Via::Mmap]);
+        assert_eq!(cli.global.vias, [Via(Interface::Mmap)]);
         let cli = parse_args(&["kbridge", "get", "relay"]).unwrap();
         assert!(cli.global.vias.is_empty());
         let e =

@@ -1,7 +1,7 @@
 //! Rendering: text for people, JSON (stable field names) for programs.
 //!
 //! The JSON field names are part of the CLI's interface: add fields, never rename or remove.
-//! Every document starts with `"schema": "kbridge/1"` ([`SCHEMA`]); a change that removes or
+//! Every document starts with `"schema": "kbridge/2"` ([`SCHEMA`]); a change that removes or
 //! renames a field, or changes a field's type or meaning, bumps it. docs/cli.md describes
 //! every document.
 
@@ -95,7 +95,6 @@ impl<'a> From<&'a Event> for EventJson<'a> {
 #[derive(Serialize)]
 pub(crate) struct InterfaceJson {
     pub(crate) name: &'static str,
-    pub(crate) implemented: bool,
     pub(crate) read: bool,
     pub(crate) write: bool,
     pub(crate) atomic_write: bool,
@@ -138,7 +137,7 @@ impl<'a> LineJson<'a> {
 }
 
 /// The version of every JSON document this tool prints.
-pub(crate) const SCHEMA: &str = "kbridge/1";
+pub(crate) const SCHEMA: &str = "kbridge/2";
 
 /// A document with the schema version as its first field.
 #[derive(Serialize)]

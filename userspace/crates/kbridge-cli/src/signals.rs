@@ -71,6 +71,21 @@ pub(crate) fn wait(
     other: Option<BorrowedFd<'_>>,
     deadline: Option<Instant>,
 ) -> io::Result<Ready> {
+    let (signal, others) = wait_any(signals, other.as_slice(), deadline)?;
+    Ok(Ready {
+        signal,
+        other: others.first().copied().unwrap_or(false),
+    })
+}
+
+/// Waits until a signal arrives, one of `others` is ready, or `deadline` (if any) passes.
+/// Returns whether a signal is pending and, index-aligned with `others`, which are ready
+/// (readable, or reporting an error or hang-up).
+pub(crate) fn wait_any(
+    signals: &Signals,
+    others: &[BorrowedFd<'_>],
+    deadline: Option<Instant>,
+) -> io::Result<(bool, Vec<bool>)> {
     let timeout = match deadline {
         None => PollTimeout::NONE,
         Some(d) => {
@@ -82,12 +97,10 @@ pub(crate) fn wait(
         }
     };
     let mut fds = vec![PollFd::new(signals.as_fd(), PollFlags::POLLIN)];
-    if let Some(fd) = other {
-        fds.push(PollFd::new(fd, PollFlags::POLLIN));
-    }
+    fds.extend(others.iter().map(|fd| PollFd::new(*fd, PollFlags::POLLIN)));
     match nix::poll::poll(&mut fds, timeout) {
         Ok(_) => {}
-        Err(nix::errno::Errno::EINTR) => return Ok(Ready::default()),
+        Err(nix::errno::Errno::EINTR) => return Ok((false, vec![false; others.len()])),
         Err(e) => return Err(io::Error::from(e)),
     }
     let ready = |i: usize| {
@@ -95,10 +108,7 @@ pub(crate) fn wait(
             .and_then(PollFd::revents)
             .is_some_and(|r| !r.is_empty())
     };
-    Ok(Ready {
-        signal: ready(0),
-        other: ready(1),
-    })
+    Ok((ready(0), (1..=others.len()).map(ready).collect()))
 }
 
 /// What [`wait_for_stop`] saw.

@@ -249,12 +249,12 @@ mod tests {
             .collect();
         assert_eq!(
             lines[0],
-            serde_json::json!({"schema": "kbridge/1", "type": "gap", "dropped": 3, "before_seq": 80})
+            serde_json::json!({"schema": "kbridge/2", "type": "gap", "dropped": 3, "before_seq": 80})
         );
         assert_eq!(
             lines[1],
             serde_json::json!({
-                "schema": "kbridge/1", "type": "event", "seq": 80, "timestamp_ns": 1_500_000_000u64, "line": "status",
+                "schema": "kbridge/2", "type": "event", "seq": 80, "timestamp_ns": 1_500_000_000u64, "line": "status",
                 "kind": "output", "source": "ioctl", "old_value": 0, "new_value": 1, "dropped": 3
             })
         );

@@ -141,14 +141,14 @@ fn list_and_get_via_procfs() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(
         v,
-        serde_json::json!({"schema": "kbridge/1", "via": "procfs", "values": [{"name": "button", "value": 0}]})
+        serde_json::json!({"schema": "kbridge/2", "via": "procfs", "values": [{"name": "button", "value": 0}]})
     );
 
     let o = t.run(&["--via", "procfs", "info", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(
         v,
-        serde_json::json!({"schema": "kbridge/1", "via": "procfs", "board": "test-board", "abi_version": 1,
+        serde_json::json!({"schema": "kbridge/2", "via": "procfs", "board": "test-board", "abi_version": 1,
                            "num_lines": 3, "seq": 9})
     );
 

@@ -1,5 +1,5 @@
 //! Every JSON document shape of `kbridge --json`, compared with the files in
-//! `tests/snapshots/` (schema `kbridge/1`, see docs/cli.md). Runs the real binary against a
+//! `tests/snapshots/` (schema `kbridge/2`, see docs/cli.md). Runs the real binary against a
 //! fake tree (`KBRIDGE_ROOT`); timings are zeroed and the tree's path becomes `<root>`.
 //!
 //! A deliberate change of a document: `KBRIDGE_BLESS=1 cargo test -p kbridge-cli --test
@@ -45,7 +45,7 @@ fn snapshot_dir() -> PathBuf {
 /// Compares `doc` with `tests/snapshots/<name>.json` (or writes it with KBRIDGE_BLESS=1).
 fn snapshot(name: &str, doc: &Value) {
     assert_eq!(
-        doc["schema"], "kbridge/1",
+        doc["schema"], "kbridge/2",
         "{name}: every document is versioned"
     );
     let path = snapshot_dir().join(format!("{name}.json"));

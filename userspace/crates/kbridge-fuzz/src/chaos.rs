@@ -43,6 +43,27 @@ fn bound() -> bool {
 
 /// Waits up to 3 s for the board to be bound (the driver core re-probes it once its
 /// suppliers are back); binds it if it isn't.
+/// Runs insmod once the previous load is gone from sysfs. Under
+/// CONFIG_DEBUG_KOBJECT_RELEASE (the 6.12-debug lane) kobjects are released
+/// 1 to 4 s after their last put: the old driver directory can outlive rmmod,
+/// and registering the driver again then fails with EEXIST (and a kobject
+/// warning on the console). Waits at most 10 s, then tries anyway.
+fn insmod(module: &str) -> Result<(), Errno> {
+    for _ in 0..100 {
+        if !Path::new(&format!("{PLATFORM}/kbridge")).exists()
+            && !Path::new("/sys/module/kbridge").exists()
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Command::new("insmod")
+        .arg(module)
+        .status()
+        .map_err(|_| Errno::ENOENT)
+        .and_then(|s| if s.success() { Ok(()) } else { Err(Errno::EIO) })
+}
+
 fn settle() -> Result<(), Errno> {
     for i in 0..30 {
         if bound() {
@@ -195,12 +216,7 @@ pub(crate) fn run(shared: &Shared, seed: u64, module: &str, st: &mut Stats) {
                 }
                 st.record("chaos-rmmod", &r);
                 if r.is_ok() {
-                    let r = Command::new("insmod")
-                        .arg(module)
-                        .status()
-                        .map_err(|_| Errno::ENOENT)
-                        .and_then(|s| if s.success() { Ok(()) } else { Err(Errno::EIO) })
-                        .and_then(|()| settle());
+                    let r = insmod(module).and_then(|()| settle());
                     st.record("chaos-insmod", &r);
                 }
                 shared.generation.fetch_add(1, Ordering::SeqCst);
@@ -221,7 +237,7 @@ pub(crate) fn run(shared: &Shared, seed: u64, module: &str, st: &mut Stats) {
         }
     }
     if !Path::new("/sys/module/kbridge").exists() {
-        let _ = Command::new("insmod").arg(module).status();
+        let _ = insmod(module);
     }
     if settle().is_err() {
         st.violation("the board did not come back after the campaign".to_owned());

@@ -47,7 +47,7 @@ static void (*bpf_ringbuf_submit)(void *data, __u64 flags) = (void *)132;
 /*
  * The tracepoint's record, as /sys/kernel/tracing/events/kbridge/
  * kbridge_line_change/format describes it: the common header
- * (struct trace_entry) then TP_STRUCT__entry of kmod/trace/kbridge.h.
+ * (struct trace_entry) then TP_STRUCT__entry of kmod/glue/trace/kbridge.h.
  * tests/guest/t60-bpf.sh compares the two.
  */
 struct kbridge_line_change_ctx {

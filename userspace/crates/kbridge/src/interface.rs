@@ -79,9 +79,17 @@ impl Interface {
         }
     }
 
-    /// Whether a backend for the interface exists yet.
-    pub const fn is_implemented(self) -> bool {
-        true
+    /// One line on what the interface is and can do (the CLI's `--via` help).
+    pub const fn summary(self) -> &'static str {
+        match self {
+            Interface::Procfs => "/proc/kbridge text snapshot (read-only)",
+            Interface::Sysfs => "sysfs attributes lines/NAME/value (not atomic across lines)",
+            Interface::Chardev => "/dev/kbridge text commands and events",
+            Interface::Ioctl => "/dev/kbridge ioctls (atomic, snapshots)",
+            Interface::Mmap => "/dev/kbridge shared page (read-only)",
+            Interface::Netlink => "generic netlink family kbridge (atomic, events)",
+            Interface::Bpf => "BPF maps pinned by `kbridge bpf attach` (read-only, events)",
+        }
     }
 }
 
@@ -131,7 +139,6 @@ mod tests {
         assert!(Interface::Ioctl.capabilities().atomic_write);
         assert!(!Interface::Sysfs.capabilities().atomic_write);
         assert!(Interface::Chardev.capabilities().events);
-        assert!(Interface::Netlink.is_implemented());
         assert_eq!(
             Interface::Netlink.capabilities(),
             Capabilities {
@@ -141,7 +148,6 @@ mod tests {
                 events: true
             }
         );
-        assert!(Interface::Bpf.is_implemented());
         assert!(Interface::Bpf.capabilities().read && Interface::Bpf.capabilities().events);
         assert!(!Interface::Bpf.capabilities().write);
     }

@@ -18,7 +18,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use kbridge_abi as abi;
-use neli::consts::nl::{NlmF, Nlmsg};
+use neli::consts::genl::{CtrlAttr, CtrlAttrMcastGrp, CtrlCmd};
+use neli::consts::nl::{GenlId, NlmF, Nlmsg};
 use neli::consts::socket::NlFamily;
 use neli::err::SocketError;
 use neli::genl::{AttrTypeBuilder, Genlmsghdr, GenlmsghdrBuilder, NlattrBuilder};
@@ -37,99 +38,15 @@ const VIA: Interface = Interface::Netlink;
 /// Family name.
 pub const FAMILY: &str = abi::GENL_FAMILY_NAME;
 /// Family version sent in every request.
-pub const VERSION: u8 = 1;
+pub const VERSION: u8 = abi::nl::VERSION;
 /// Multicast group of change events.
 pub const EVENTS_GROUP: &str = abi::GENL_MCGRP_EVENTS;
 
-/// Command numbers (`KBRIDGE_CMD_*`; checked against the spec by `tests/host/netlink-spec.sh`).
-pub mod cmd {
-    /// Board label, ABI version, line count, sequence number.
-    pub const BOARD_GET: u8 = 1;
-    /// One line (do) or every line (dump).
-    pub const LINE_GET: u8 = 2;
-    /// Set lines atomically.
-    pub const LINE_SET: u8 = 3;
-    /// Toggle lines atomically.
-    pub const LINE_TOGGLE: u8 = 4;
-    /// A change (multicast only).
-    pub const EVENT: u8 = 5;
-}
-
-/// Attributes of `board-get` replies (`KBRIDGE_A_BOARD_*`).
-pub mod board {
-    /// Alignment padding.
-    pub const PAD: u16 = 1;
-    /// Board label (string).
-    pub const LABEL: u16 = 2;
-    /// ABI version (u32).
-    pub const ABI_VERSION: u16 = 3;
-    /// Number of lines (u32).
-    pub const LINE_COUNT: u16 = 4;
-    /// Sequence number (u64).
-    pub const SEQ: u16 = 5;
-}
-
-/// Attributes of a line (`KBRIDGE_A_LINE_*`), also inside `assign`/`target` nests.
-pub mod line {
-    /// Alignment padding.
-    pub const PAD: u16 = 1;
-    /// Line index (u32, at most 63).
-    pub const INDEX: u16 = 2;
-    /// Line name (string).
-    pub const NAME: u16 = 3;
-    /// Kind (u8).
-    pub const KIND: u16 = 4;
-    /// Value (u32).
-    pub const VALUE: u16 = 5;
-    /// Largest value (u32).
-    pub const MAX_VALUE: u16 = 6;
-    /// Flags (u32).
-    pub const FLAGS: u16 = 7;
-    /// Changes (u64).
-    pub const CHANGES: u16 = 8;
-    /// Source of the last change (u8).
-    pub const LAST_SOURCE: u16 = 9;
-    /// Time of the last change (u64).
-    pub const LAST_CHANGE_NS: u16 = 10;
-}
-
-/// Attributes of `line-set`/`line-toggle` (`KBRIDGE_A_CHANGE_*`).
-pub mod change {
-    /// Alignment padding.
-    pub const PAD: u16 = 1;
-    /// One line to set (nest: index or name, value).
-    pub const ASSIGN: u16 = 2;
-    /// One line to toggle (nest: index or name).
-    pub const TARGET: u16 = 3;
-    /// Sequence number after the change (u64).
-    pub const SEQ: u16 = 4;
-}
-
-/// Attributes of events (`KBRIDGE_A_EVENT_*`).
-pub mod event {
-    /// Alignment padding.
-    pub const PAD: u16 = 1;
-    /// Global sequence number (u64).
-    pub const SEQ: u16 = 2;
-    /// Time (u64).
-    pub const TIMESTAMP_NS: u16 = 3;
-    /// Line index (u32).
-    pub const LINE_INDEX: u16 = 4;
-    /// Line name (string).
-    pub const LINE_NAME: u16 = 5;
-    /// Value before (u32).
-    pub const OLD_VALUE: u16 = 6;
-    /// Value after (u32).
-    pub const NEW_VALUE: u16 = 7;
-    /// Source (u8).
-    pub const SOURCE: u16 = 8;
-    /// Line kind (u8).
-    pub const KIND: u16 = 9;
-}
-
-/// `NLA_TYPE_MASK`.
-const NLA_TYPE_MASK: u16 = 0x3fff;
+// Command and attribute numbers, defined once in the ABI for the module and user space
+// (checked against the spec by tests/host/netlink-spec.sh).
 use crate::error::libc_errno::{EINVAL, ENOBUFS, ENOENT, ERANGE};
+pub use abi::nl::{board, change, cmd, event, line};
+use abi::nl::{NLA_F_NESTED, NLA_TYPE_MASK};
 
 /// One attribute of a request, encoded as given (no checks: `kbridge-test` sends bad ones).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -179,7 +96,7 @@ pub fn encode(attrs: &[RawAttr]) -> Vec<u8> {
     for a in attrs {
         let len = u16::try_from(4 + a.payload.len()).unwrap_or(u16::MAX);
         out.extend_from_slice(&len.to_ne_bytes());
-        let ty = a.ty | if a.nested { 0x8000 } else { 0 };
+        let ty = a.ty | if a.nested { NLA_F_NESTED } else { 0 };
         out.extend_from_slice(&ty.to_ne_bytes());
         out.extend_from_slice(&a.payload);
         while out.len() % 4 != 0 {
@@ -190,18 +107,8 @@ pub fn encode(attrs: &[RawAttr]) -> Vec<u8> {
 }
 
 /// Splits a netlink attribute stream into `(type, payload)` pairs (flags stripped).
-pub fn decode(mut buf: &[u8]) -> Vec<(u16, &[u8])> {
-    let mut out = Vec::new();
-    while let Some(hdr) = buf.get(..4) {
-        let len = usize::from(u16::from_ne_bytes([hdr[0], hdr[1]]));
-        let ty = u16::from_ne_bytes([hdr[2], hdr[3]]) & NLA_TYPE_MASK;
-        let (Some(payload), true) = (buf.get(4..len), len >= 4) else {
-            break;
-        };
-        out.push((ty, payload));
-        buf = buf.get((len + 3) & !3..).unwrap_or(&[]);
-    }
-    out
+pub fn decode(buf: &[u8]) -> Vec<(u16, &[u8])> {
+    abi::nl::attrs(buf).map(|a| (a.ty, a.data)).collect()
 }
 
 /// The attributes of one reply or event message.
@@ -317,18 +224,21 @@ impl Client {
     }
 
     fn resolve(&mut self) -> Result<()> {
-        const GENL_ID_CTRL: u16 = 0x10;
-        const CTRL_CMD_GETFAMILY: u8 = 3;
-        const CTRL_ATTR_FAMILY_ID: u16 = 1;
-        const CTRL_ATTR_FAMILY_NAME: u16 = 2;
-        const CTRL_ATTR_MCAST_GROUPS: u16 = 7;
-        const CTRL_ATTR_MCAST_GRP_NAME: u16 = 1;
-        const CTRL_ATTR_MCAST_GRP_ID: u16 = 2;
+        // The controller's numbers come from neli. Its own resolver
+        // (`NlRouter::resolve_genl_family`) would start a router thread and a second
+        // socket per connection; this asks the controller on the client's socket.
+        let genl_id_ctrl = u16::from(GenlId::Ctrl);
+        let ctrl_cmd_getfamily = u8::from(CtrlCmd::Getfamily);
+        let ctrl_attr_family_id = u16::from(CtrlAttr::FamilyId);
+        let ctrl_attr_family_name = u16::from(CtrlAttr::FamilyName);
+        let ctrl_attr_mcast_groups = u16::from(CtrlAttr::McastGroups);
+        let ctrl_attr_mcast_grp_name = u16::from(CtrlAttrMcastGrp::Name);
+        let ctrl_attr_mcast_grp_id = u16::from(CtrlAttrMcastGrp::Id);
         let replies = match self.exchange(
-            GENL_ID_CTRL,
-            CTRL_CMD_GETFAMILY,
+            genl_id_ctrl,
+            ctrl_cmd_getfamily,
             2,
-            &encode(&[RawAttr::str(CTRL_ATTR_FAMILY_NAME, FAMILY)]),
+            &encode(&[RawAttr::str(ctrl_attr_family_name, FAMILY)]),
             false,
             "resolve the generic netlink family",
         ) {
@@ -344,22 +254,22 @@ impl Client {
             .first()
             .ok_or_else(|| Error::protocol(VIA, "no reply from the genetlink controller"))?;
         self.family = reply
-            .find(CTRL_ATTR_FAMILY_ID)
+            .find(ctrl_attr_family_id)
             .and_then(|p| Some(u16::from_ne_bytes(p.get(..2)?.try_into().ok()?)))
             .ok_or_else(|| Error::protocol(VIA, "controller reply without a family id"))?;
-        let groups = reply.find(CTRL_ATTR_MCAST_GROUPS).unwrap_or(&[]);
+        let groups = reply.find(ctrl_attr_mcast_groups).unwrap_or(&[]);
         self.events_group = decode(groups)
             .into_iter()
             .find_map(|(_, grp)| {
                 let attrs = decode(grp);
                 let name = attrs
                     .iter()
-                    .find(|(t, _)| *t == CTRL_ATTR_MCAST_GRP_NAME)?
+                    .find(|(t, _)| *t == ctrl_attr_mcast_grp_name)?
                     .1;
                 if name.strip_suffix(&[0]).unwrap_or(name) != EVENTS_GROUP.as_bytes() {
                     return None;
                 }
-                let id = attrs.iter().find(|(t, _)| *t == CTRL_ATTR_MCAST_GRP_ID)?.1;
+                let id = attrs.iter().find(|(t, _)| *t == ctrl_attr_mcast_grp_id)?.1;
                 Some(u32::from_ne_bytes(id.get(..4)?.try_into().ok()?))
             })
             .ok_or_else(|| {
@@ -398,7 +308,7 @@ impl Client {
                 .nla_type(
                     AttrTypeBuilder::default()
                         .nla_type(ty & NLA_TYPE_MASK)
-                        .nla_nested(ty & 0x8000 != 0)
+                        .nla_nested(ty & NLA_F_NESTED != 0)
                         .nla_network_order(ty & 0x4000 != 0)
                         .build()
                         .map_err(|e| Error::protocol(VIA, e.to_string()))?,
@@ -843,7 +753,7 @@ mod tests {
         assert_eq!(inner[0], (line::NAME, &b"relay\0"[..]));
         assert_eq!(inner[1], (line::VALUE, &1u32.to_ne_bytes()[..]));
         // The raw split keeps the nested flag.
-        assert_eq!(decode_raw(&bytes)[1].0, change::ASSIGN | 0x8000);
+        assert_eq!(decode_raw(&bytes)[1].0, change::ASSIGN | NLA_F_NESTED);
         // Truncated input stops, never panics.
         assert_eq!(decode(&bytes[..6]).len(), 0);
     }

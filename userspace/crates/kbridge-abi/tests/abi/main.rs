@@ -13,8 +13,11 @@
     clippy::cast_lossless
 )]
 
+mod c_header;
 mod commands;
+mod fuzz;
 mod kernel_build;
 mod layout;
 mod names;
+mod netlink;
 mod procfs_format;

@@ -18,6 +18,9 @@ use toml::Spanned;
 
 use crate::pattern::{self, Level, Pattern};
 
+mod mqtt;
+pub(crate) use self::mqtt::{FileRef, MqttConfig, MqttLine, Scheme};
+
 /// The pattern of a `[[heartbeat]]` without one: two short flashes a second.
 pub(crate) const DEFAULT_HEARTBEAT: &str = "on:100ms,off:100ms,on:100ms,off:700ms";
 /// Default `agent.retry_max`.
@@ -43,6 +46,7 @@ struct RawConfig {
     mirror: Vec<Spanned<RawMirror>>,
     #[serde(default)]
     heartbeat: Vec<Spanned<RawHeartbeat>>,
+    mqtt: Option<Spanned<mqtt::RawMqtt>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -119,6 +123,19 @@ pub(crate) struct ConfigError {
     /// Dotted key, e.g. `mirror[1].to` (empty when unknown).
     pub(crate) key: String,
     pub(crate) message: String,
+}
+
+impl ConfigError {
+    /// An error about the file as a whole (no position), e.g. one found at run time.
+    pub(crate) fn whole(file: &str, key: &str, message: impl Into<String>) -> Self {
+        ConfigError {
+            file: file.to_owned(),
+            line: 0,
+            column: 0,
+            key: key.to_owned(),
+            message: message.into(),
+        }
+    }
 }
 
 impl fmt::Display for ConfigError {
@@ -299,6 +316,8 @@ pub(crate) struct AgentConfig {
     pub(crate) initial: Vec<(Named, Level, Range<usize>)>,
     pub(crate) mirrors: Vec<Mirror>,
     pub(crate) heartbeats: Vec<Heartbeat>,
+    /// `[mqtt]`: None when the bridge is off.
+    pub(crate) mqtt: Option<MqttConfig>,
 }
 
 /// What the agent does on a particular board: the configuration bound to its lines.
@@ -308,6 +327,8 @@ pub(crate) struct Plan {
     pub(crate) initial: Vec<(String, u32)>,
     pub(crate) mirrors: Vec<MirrorPlan>,
     pub(crate) heartbeats: Vec<HeartbeatPlan>,
+    /// The lines the MQTT bridge publishes (empty when `[mqtt]` is off).
+    pub(crate) mqtt: Vec<MqttLine>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -341,9 +362,6 @@ fn interface(text: &str, need_write: bool) -> Result<Interface, String> {
         .parse()
         .map_err(|e: kbridge::UnknownInterface| e.to_string())?;
     let caps = via.capabilities();
-    if !via.is_implemented() {
-        return Err(format!("{via} is not implemented yet"));
-    }
     if need_write && !caps.write {
         return Err(format!(
             "{via} cannot set lines (use ioctl, chardev or sysfs)"
@@ -447,6 +465,14 @@ impl AgentConfig {
                 .map_or_else(|| written.get_ref().clone(), |(t, _, _)| t.clone()),
             span: written.span(),
         };
+
+        // [mqtt]
+        let resolve = |name: &str| {
+            aliases
+                .get(name)
+                .map_or_else(|| name.to_owned(), |(t, _, _)| t.clone())
+        };
+        let mqtt = mqtt::parse(raw.mqtt.as_ref(), &source, &resolve, &mut err);
 
         // [patterns]
         let mut patterns = BTreeMap::new();
@@ -576,6 +602,7 @@ impl AgentConfig {
                 initial,
                 mirrors,
                 heartbeats,
+                mqtt,
             })
         } else {
             Err(errors)
@@ -698,6 +725,12 @@ impl AgentConfig {
                     h.pattern_key.clone(),
                     format!("on line `{}`: {e}", line.name),
                 )),
+            }
+        }
+        if let Some(m) = &self.mqtt {
+            match m.bind(lines) {
+                Ok(l) => plan.mqtt = l,
+                Err(e) => errors.extend(e),
             }
         }
         if errors.is_empty() {

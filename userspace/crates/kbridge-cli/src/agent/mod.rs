@@ -5,6 +5,7 @@
 
 mod config;
 mod log;
+mod mqtt;
 
 use std::collections::BTreeMap;
 use std::os::fd::AsFd;
@@ -18,6 +19,7 @@ use nix::sys::signal::Signal;
 
 pub(crate) use self::config::{AgentConfig, ConfigError, LogLevel, Plan};
 use self::log::Log;
+use self::mqtt::Bridge;
 use crate::pattern::format_duration;
 use crate::signals::{self, Signals};
 
@@ -55,8 +57,11 @@ fn load(path: &Path, via_override: Option<Interface>) -> Result<AgentConfig, Vec
         }]
     })?;
     let mut cfg = AgentConfig::parse(&name, &text)?;
+    if let Some(m) = &cfg.mqtt {
+        mqtt::check_files(m).map_err(|e| vec![e])?;
+    }
     if let Some(via) = via_override {
-        if !via.is_implemented() || !via.capabilities().write {
+        if !via.capabilities().write {
             return Err(vec![ConfigError {
                 file: "--via".into(),
                 line: 0,
@@ -185,6 +190,8 @@ struct Agent {
     /// A reloaded configuration not yet checked against the board (it was away).
     pending: Option<AgentConfig>,
     conn: Option<Conn>,
+    /// The MQTT bridge, once the board has been seen with `[mqtt]` on.
+    bridge: Option<Bridge>,
     ever_connected: bool,
     /// When disconnected: the next attempt, the current delay, failed attempts so far.
     retry_at: Option<Instant>,
@@ -209,10 +216,15 @@ impl Agent {
 
     fn summary(plan: &Plan) -> String {
         format!(
-            "{} initial values, {} mirror rules, {} heartbeats",
+            "{} initial values, {} mirror rules, {} heartbeats{}",
             plan.initial.len(),
             plan.mirrors.len(),
-            plan.heartbeats.len()
+            plan.heartbeats.len(),
+            if plan.mqtt.is_empty() {
+                String::new()
+            } else {
+                format!(", {} lines on MQTT", plan.mqtt.len())
+            }
         )
     }
 
@@ -261,7 +273,35 @@ impl Agent {
         ));
         self.conn = Some(conn);
         self.ever_connected = true;
+        self.sync_bridge();
         Ok(())
+    }
+
+    /// Starts, restarts, stops or resumes the MQTT bridge to match the configuration and
+    /// the board (just connected, or just reconfigured).
+    fn sync_bridge(&mut self) {
+        let Some(conn) = &mut self.conn else { return };
+        let wanted = self.config.mqtt.as_ref();
+        if let Some(b) = &mut self.bridge {
+            if Some(b.config()) == wanted && b.lines() == conn.plan.mqtt.as_slice() {
+                b.board_back(conn, &self.log);
+                return;
+            }
+        }
+        if let Some(old) = self.bridge.take() {
+            self.log
+                .info("mqtt: stopping the bridge (configuration changed)");
+            old.stop();
+        }
+        let Some(cfg) = wanted else { return };
+        let lines = conn.plan.mqtt.clone();
+        match Bridge::start(cfg, lines, conn, &self.root, &self.log) {
+            Ok(b) => self.bridge = Some(b),
+            Err(errs) => {
+                self.report("mqtt: ", &errs);
+                self.log.error("mqtt: running without the bridge");
+            }
+        }
     }
 
     fn set_config(&mut self, cfg: AgentConfig) {
@@ -272,6 +312,9 @@ impl Agent {
     /// The board went away: close everything (so the module can be unloaded) and retry.
     fn lost(&mut self, e: &Error) {
         self.conn = None;
+        if let Some(b) = &mut self.bridge {
+            b.board_gone();
+        }
         self.backoff = RETRY_MIN;
         self.attempts = 0;
         self.retry_at = Some(Instant::now() + self.backoff);
@@ -329,6 +372,9 @@ impl Agent {
         loop {
             match conn.events.next_timeout(Some(Duration::ZERO)) {
                 Ok(Some(ev)) => {
+                    if let Some(b) = &mut self.bridge {
+                        b.on_event(&ev);
+                    }
                     if ev.dropped > 0 {
                         resync = true;
                         self.log.warn(format_args!(
@@ -355,6 +401,9 @@ impl Agent {
                     return;
                 }
             }
+        }
+        if let Some(b) = &mut self.bridge {
+            b.after_events(conn, &self.log);
         }
         let result = if resync {
             conn.sync_mirrors().map(drop)
@@ -458,6 +507,7 @@ impl Agent {
         self.set_config(cfg);
         self.log
             .info(format_args!("configuration reloaded: {summary}"));
+        self.sync_bridge();
         if let Err(e) = result {
             self.failed("applying the reloaded configuration", &e);
         }
@@ -473,14 +523,26 @@ impl Agent {
                 .flatten()
                 .min();
             let ready = {
-                let fd = self.conn.as_ref().map(|c| c.events.as_fd());
-                signals::wait(signals, fd, deadline)
+                let events = self.conn.as_ref().map(|c| c.events.as_fd());
+                let wake = self.bridge.as_ref().map(Bridge::wake_fd);
+                let fds: Vec<_> = [events, wake].into_iter().flatten().collect();
+                signals::wait_any(signals, &fds, deadline).map(|(signal, ready)| {
+                    let mut ready = ready.into_iter();
+                    let events = events.is_some() && ready.next().unwrap_or(false);
+                    let wake = wake.is_some() && ready.next().unwrap_or(false);
+                    (signal, events, wake)
+                })
             };
-            let ready = match ready {
+            let (signal, events, wake) = match ready {
                 Ok(r) => r,
                 Err(e) => return Stop::Fatal(format!("poll: {e}")),
             };
-            if ready.signal {
+            if wake {
+                if let Some(b) = &mut self.bridge {
+                    b.on_wake(self.conn.as_mut(), &self.log);
+                }
+            }
+            if signal {
                 loop {
                     match signals.pending() {
                         Ok(Some(Signal::SIGHUP)) => self.reload(),
@@ -490,7 +552,7 @@ impl Agent {
                     }
                 }
             }
-            if ready.other {
+            if events {
                 self.on_events();
             }
             let now = Instant::now();
@@ -522,6 +584,9 @@ impl Agent {
             if let Err(e) = conn.set(&off) {
                 self.log.warn(format_args!("turning heartbeats off: {e}"));
             }
+        }
+        if let Some(b) = self.bridge.take() {
+            b.stop();
         }
         self.conn = None;
     }
@@ -569,6 +634,7 @@ pub(crate) fn main(args: &AgentArgs, via_override: Option<Interface>, root: &Con
         config,
         pending: None,
         conn: None,
+        bridge: None,
         ever_connected: false,
         retry_at: None,
         backoff: RETRY_MIN,

@@ -55,7 +55,11 @@ mod tests {
     fn selection() {
         assert_eq!(selected(&[]), (Interface::ALL.to_vec(), false));
         assert_eq!(
-            selected(&[Via::Sysfs, Via::Ioctl, Via::Sysfs]),
+            selected(&[
+                Via(Interface::Sysfs),
+                Via(Interface::Ioctl),
+                Via(Interface::Sysfs)
+            ]),
             (vec![Interface::Sysfs, Interface::Ioctl], true)
         );
     }

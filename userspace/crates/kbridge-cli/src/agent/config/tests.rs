@@ -24,11 +24,25 @@ fn errors(text: &str) -> Vec<String> {
     }
 }
 
+/// Every configuration of `table` fails with exactly its messages.
+fn check_table<'a>(table: impl Iterator<Item = (&'a str, &'a [&'a str])>) {
+    let mut bad = Vec::new();
+    for (text, want) in table {
+        let got = errors(text);
+        if got != want {
+            bad.push(format!(
+                "config:\n{text}\n  got:  {got:?}\n  want: {want:?}\n"
+            ));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
 #[test]
 fn bad_configs_give_precise_messages() {
     let table: &[(&str, &[&str])] = &[
         // syntax and schema (toml's spans)
-        ("relay = 1\n", &["agent.toml:1:1: relay: unknown field `relay`, expected one of `agent`, `aliases`, `initial`, `patterns`, `mirror`, `heartbeat`"]),
+        ("relay = 1\n", &["agent.toml:1:1: relay: unknown field `relay`, expected one of `agent`, `aliases`, `initial`, `patterns`, `mirror`, `heartbeat`, `mqtt`"]),
         ("[agent]\nloglevel = \"debug\"\n", &["agent.toml:2:1: agent.loglevel: unknown field `loglevel`, expected one of `log_level`, `via`, `events`, `retry_max`"]),
         ("[[mirror]]\nfrom = \"button\"\nto = \"relay\"\n\n[[mirror]]\nfrm = \"door\"\nto = \"buzzer\"\n",
             &["agent.toml:6:1: mirror[1].frm: unknown field `frm`, expected one of `from`, `to`, `invert`"]),
@@ -81,16 +95,7 @@ fn bad_configs_give_precise_messages() {
             &["agent.toml:3:10: initial.buzzer: line `buzzer`: value 3 is out of range (0..=1)",
               "agent.toml:6:6: mirror[0].to: unknown line `dor` (did you mean `door`?)"]),
     ];
-    let mut bad = Vec::new();
-    for (text, want) in table {
-        let got = errors(text);
-        if got != *want {
-            bad.push(format!(
-                "config:\n{text}\n  got:  {got:?}\n  want: {want:?}\n"
-            ));
-        }
-    }
-    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    check_table(table.iter().map(|(t, w)| (*t, *w)));
 }
 
 #[test]
@@ -174,6 +179,74 @@ fn empty_config_and_defaults() {
     assert_eq!(cfg.heartbeats[0].pattern.to_string(), DEFAULT_HEARTBEAT);
 }
 
+/// `[mqtt]` errors: the same file:line:column style as the rest.
+#[test]
+fn bad_mqtt_sections_give_precise_messages() {
+    let b = "[mqtt]\nbroker = \"mqtt://localhost\"\n";
+    let with = |extra: &str| format!("{b}{extra}");
+    let table: Vec<(String, &[&str])> = vec![
+        ("[mqtt]\nprefix = \"x\"\n".into(), &["agent.toml:1:1: mqtt.broker: missing: the [mqtt] section needs a broker URL (e.g. broker = \"mqtt://localhost\"), or enabled = false"]),
+        ("[mqtt]\nbroker = \"tcp://h\"\n".into(), &["agent.toml:2:10: mqtt.broker: `tcp://h` is not a broker URL (use mqtt://host[:port] or mqtts://host[:port])"]),
+        ("[mqtt]\nbroker = \"mqtt://h:0\"\n".into(), &["agent.toml:2:10: mqtt.broker: `mqtt://h:0`: `0` is not a port (1..=65535)"]),
+        ("[mqtt]\nbroker = \"mqtt://u:p@h\"\n".into(), &["agent.toml:2:10: mqtt.broker: `mqtt://u:p@h`: only a host and a port are allowed (credentials go in username and password_file)"]),
+        ("[mqtt]\nbroker = \"mqtts://h\"\n".into(), &["agent.toml:2:10: mqtt.broker: mqtts:// needs the CA that signed the broker's certificate (mqtt.ca)"]),
+        (with("brokr = 1\n"), &["agent.toml:3:1: mqtt.brokr: unknown field `brokr`, expected one of `enabled`, `broker`, `client_id`, `username`, `password_file`, `ca`, `client_cert`, `client_key`, `prefix`, `qos`, `keep_alive`, `queue`, `discovery`, `discovery_prefix`, `publish`, `writable`"]),
+        (with("qos = 3\n"), &["agent.toml:3:7: mqtt.qos: 3 is not a QoS (0, 1 or 2)"]),
+        (with("qos = \"1\"\n"), &["agent.toml:3:7: mqtt.qos: invalid type: string \"1\", expected i64"]),
+        (with("keep_alive = \"1s\"\n"), &["agent.toml:3:14: mqtt.keep_alive: 1s is out of range (5s..=65535s)"]),
+        (with("queue = 1\n"), &["agent.toml:3:9: mqtt.queue: 1 is out of range (16..=65536)"]),
+        (with("prefix = \"a/#\"\n"), &["agent.toml:3:10: mqtt.prefix: `a/#` contains an MQTT wildcard (+ or #) or NUL"]),
+        (with("prefix = \"/a\"\n"), &["agent.toml:3:10: mqtt.prefix: `/a` has an empty topic level (no leading, trailing or double /)"]),
+        (with("client_id = \"my board\"\n"), &["agent.toml:3:13: mqtt.client_id: `my board` is not a usable client id (1 to 256 printable ASCII characters, no spaces)"]),
+        (with("password_file = \"/p\"\n"), &["agent.toml:3:17: mqtt.password_file: a password needs a username (mqtt.username)"]),
+        (with("ca = \"/ca.pem\"\n"), &["agent.toml:3:6: mqtt.ca: TLS settings need an mqtts:// broker (the broker is mqtt://localhost)"]),
+        ("[mqtt]\nbroker = \"mqtts://h\"\nca = \"/ca\"\nclient_cert = \"/c\"\n".into(), &["agent.toml:4:15: mqtt.client_cert: a client certificate needs its key (mqtt.client_key)"]),
+        (with("writable = [\"relay\", \"relay\"]\n"), &["agent.toml:3:22: mqtt.writable[1]: line `relay` is already listed at mqtt.writable[0]"]),
+        (with("publish = [\"button\"]\nwritable = [\"relay\"]\n"), &["agent.toml:4:13: mqtt.writable[0]: line `relay` is writable but not in mqtt.publish; a remote switch needs its state"]),
+        // against the board
+        (with("writable = [\"button\"]\n"), &["agent.toml:3:13: mqtt.writable[0]: line `button` is an input line and cannot be set"]),
+        (with("publish = [\"rely\"]\n"), &["agent.toml:3:12: mqtt.publish[0]: unknown line `rely` (did you mean `relay`?)"]),
+    ];
+    check_table(table.iter().map(|(t, w)| (t.as_str(), *w)));
+}
+
+#[test]
+fn mqtt_is_off_by_default_and_binds_its_lines() {
+    assert_eq!(AgentConfig::parse("a.toml", "").unwrap().mqtt, None);
+    let off = "[mqtt]\nenabled = false\nbroker = \"nonsense\"\n";
+    assert_eq!(AgentConfig::parse("a.toml", off).unwrap().mqtt, None);
+    let text =
+        "[aliases]\nlight = \"status\"\n[mqtt]\nbroker = \"mqtts://[::1]\"\nca = \"/ca.pem\"\n\
+                publish = [\"relay\", \"button\", \"light\"]\nwritable = [\"light\", \"relay\"]\n";
+    let cfg = AgentConfig::parse("a.toml", text).unwrap();
+    let m = cfg.mqtt.clone().unwrap();
+    assert_eq!(
+        (m.scheme, m.host.as_str(), m.port),
+        (Scheme::Tls, "::1", 8883)
+    );
+    assert_eq!((m.prefix.as_str(), m.qos, m.queue), ("kbridge", 1, 256));
+    assert_eq!(m.discovery_prefix.as_deref(), Some("homeassistant"));
+    assert_eq!(m.keep_alive, Duration::from_secs(30));
+    let plan = cfg.bind(&board()).unwrap();
+    let got: Vec<(&str, bool)> = plan
+        .mqtt
+        .iter()
+        .map(|l| (l.name.as_str(), l.writable))
+        .collect();
+    assert_eq!(got, [("relay", true), ("button", false), ("status", true)]);
+    // Without a list every line is published, none writable.
+    let cfg = AgentConfig::parse(
+        "a.toml",
+        "[mqtt]\nbroker = \"mqtt://b:1884\"\ndiscovery = false\n",
+    )
+    .unwrap();
+    let m = cfg.mqtt.clone().unwrap();
+    assert_eq!((m.port, m.discovery_prefix), (1884, None));
+    let plan = cfg.bind(&board()).unwrap();
+    assert_eq!(plan.mqtt.len(), board().len());
+    assert!(plan.mqtt.iter().all(|l| !l.writable));
+}
+
 fn repo_file(rel: &str) -> (String, String) {
     // At run time: a compile-time path would end up in the test binary (Yocto's ptest
     // package, buildpaths QA).
@@ -217,7 +290,17 @@ fn shipped_unit_runs_this_command() {
 /// Every ```toml block of docs/agent.md is a valid configuration for the emulated board.
 #[test]
 fn documented_examples_are_valid() {
-    let (path, doc) = repo_file("docs/agent.md");
+    doc_examples_are_valid("docs/agent.md");
+}
+
+/// The same for docs/mqtt.md.
+#[test]
+fn documented_mqtt_examples_are_valid() {
+    doc_examples_are_valid("docs/mqtt.md");
+}
+
+fn doc_examples_are_valid(rel: &str) {
+    let (path, doc) = repo_file(rel);
     let mut blocks = 0;
     let mut rest = doc.as_str();
     while let Some(start) = rest.find("```toml\n") {
