@@ -8,9 +8,12 @@
 #   kas-schema    every kas entry point loads with kas's own include handler
 #                 and schema; distro poky; every fetched repo has a branch and
 #                 a pinned commit in kas.lock.yml
-#   crates-inc    kbridge-crates.inc is what userspace/Cargo.lock generates
+#   crates-inc    kbridge-crates.inc and kbridge-licenses.inc (the crates'
+#                 licences, from cargo metadata) are what userspace/Cargo.lock generates
 #   kernel-fragment  the fragments the kernel appends use exist and carry
 #                 what the layer relies on; the QEMU board's hardware is on
+#   one-copy      conf/kernel/kbridge.cfg and conf/dts/ are relative links to
+#                 the layer's files, and no FILESEXTRAPATHS leaves the layer
 #   dt-overlays   conf/dts/rpi overlay compiles and applies to a base tree
 #                 with the labels it uses (needs dtc and fdtoverlay)
 #   oeqa          the runtime test module compiles
@@ -137,11 +140,12 @@ check_crates() {
         skip crates-inc "userspace/Cargo.lock does not exist yet"; return
     fi
     if out=$("$py" "$layer/scripts/crates-inc.py" --check --recipe kbridge \
-             --lock-root "$root/userspace" "$lock" "$inc" 2>&1); then
+             --lock-root "$root/userspace" --licenses "${inc%-crates.inc}-licenses.inc" "$lock" "$inc" 2>&1); then
         pass crates-inc
     else
-        fail crates-inc "kbridge-crates.inc differs from userspace/Cargo.lock; regenerate with: \
-meta-kbridge/scripts/crates-inc.py --recipe kbridge --lock-root userspace userspace/Cargo.lock \
+        fail crates-inc "kbridge-crates.inc or kbridge-licenses.inc differs from userspace/Cargo.lock; regenerate with: \
+meta-kbridge/scripts/crates-inc.py --recipe kbridge --lock-root userspace \
+--licenses meta-kbridge/recipes-kbridge/kbridge/kbridge-licenses.inc userspace/Cargo.lock \
 meta-kbridge/recipes-kbridge/kbridge/kbridge-crates.inc"
         printf '%s\n' "$out" | head -40 | sed 's/^/    /'
     fi
@@ -150,36 +154,64 @@ meta-kbridge/recipes-kbridge/kbridge/kbridge-crates.inc"
 # --- kernel fragments ------------------------------------------------------------
 check_kernel_fragment() {
     local errs=() f opt cfg inc=$layer/recipes-kernel/linux/linux-kbridge.inc
-    local frag=$root/conf/kernel/kbridge.cfg fdir=$layer/recipes-kernel/linux/files
-    [ -f "$frag" ] || { fail kernel-fragment "conf/kernel/kbridge.cfg missing"; return; }
+    local fdir=$layer/recipes-kernel/linux/files
+    local frag=$fdir/kbridge.cfg dtso=$layer/recipes-bsp/kbridge-qemu-dtb/files/qemu-board.dtso
+    [ -f "$frag" ] || { fail kernel-fragment "meta-kbridge/recipes-kernel/linux/files/kbridge.cfg missing"; return; }
     # Every file:// fragment the append adds resolves to a file.
-    for f in $(grep -o 'file://[^ \\"]*' "$inc" | sed 's|file://||'); do
+    for f in $(grep -o 'file://[^ ;\\"]*' "$inc" | sed 's|file://||'); do
         case "$f" in
             *'${KBRIDGE_KERNEL_MODVERSIONS}'*)
                 for v in off gendwarfksyms; do
                     [ -f "$fdir/${f//\$\{KBRIDGE_KERNEL_MODVERSIONS\}/$v}" ] || errs+=("$f ($v) missing")
                 done ;;
-            *) [ -f "$fdir/$f" ] || [ -f "$root/conf/kernel/$f" ] || errs+=("$f missing") ;;
+            *) [ -e "$fdir/$f" ] || errs+=("$f missing from the layer") ;;
         esac
     done
     # What meta-kbridge's own decisions rest on (KERNEL_DEBUG for BTF, the
     # Rust feature, module loading, the interfaces the oeqa tests use).
     for opt in CONFIG_MODULES=y CONFIG_RUST=y CONFIG_DEBUG_INFO_BTF=y CONFIG_DEBUG_INFO_BTF_MODULES=y \
                CONFIG_GPIOLIB=y CONFIG_LEDS_CLASS=y CONFIG_PROC_FS=y CONFIG_SYSFS=y CONFIG_NET=y CONFIG_BPF_SYSCALL=y; do
-        grep -qx "$opt" "$frag" || errs+=("conf/kernel/kbridge.cfg lacks $opt")
+        grep -qx "$opt" "$frag" || errs+=("kbridge.cfg lacks $opt")
     done
     # The emulated board's device tree needs these drivers on qemuarm64.
-    cfg=$fdir/kbridge-qemu-board.cfg
-    grep -q '"gpio-simulator"' "$root/conf/dts/qemu-board.dtso" && ! grep -qx CONFIG_GPIO_SIM=y "$cfg" \
-        && errs+=("qemu-board.dtso uses gpio-simulator but kbridge-qemu-board.cfg lacks CONFIG_GPIO_SIM=y")
-    grep -q '"gpio-leds"' "$root/conf/dts/qemu-board.dtso" && ! grep -qx CONFIG_LEDS_GPIO=y "$cfg" \
-        && errs+=("qemu-board.dtso uses gpio-leds but kbridge-qemu-board.cfg lacks CONFIG_LEDS_GPIO=y")
+    cfg=$fdir/kbridge-kmeta/features/kbridge/qemu-board.cfg
+    grep -qx 'kconf hardware qemu-board.cfg' "${cfg%.cfg}.scc" 2>/dev/null \
+        || errs+=("features/kbridge/qemu-board.scc does not add qemu-board.cfg")
+    grep -q '"gpio-simulator"' "$dtso" && ! grep -qx CONFIG_GPIO_SIM=y "$cfg" \
+        && errs+=("qemu-board.dtso uses gpio-simulator but features/kbridge/qemu-board.cfg lacks CONFIG_GPIO_SIM=y")
+    grep -q '"gpio-leds"' "$dtso" && ! grep -qx CONFIG_LEDS_GPIO=y "$cfg" \
+        && errs+=("qemu-board.dtso uses gpio-leds but features/kbridge/qemu-board.cfg lacks CONFIG_LEDS_GPIO=y")
     grep -qx '# CONFIG_MODVERSIONS is not set' "$fdir/kbridge-modversions-off.cfg" \
         || errs+=("kbridge-modversions-off.cfg does not turn MODVERSIONS off")
     grep -qx 'CONFIG_GENDWARFKSYMS=y' "$fdir/kbridge-modversions-gendwarfksyms.cfg" \
         || errs+=("kbridge-modversions-gendwarfksyms.cfg lacks CONFIG_GENDWARFKSYMS=y")
     if [ ${#errs[@]} -eq 0 ]; then pass kernel-fragment
     else fail kernel-fragment "$(IFS=';'; echo "${errs[*]}")"; fi
+}
+
+# --- one copy of each file -----------------------------------------------------
+# The layer carries the kernel fragment and the device trees (it must work
+# without the repository around it); the test loop's conf/ paths are relative
+# links to them, so the two can never differ.
+check_one_copy() {
+    local errs=() link target
+    for link in conf/kernel/kbridge.cfg:meta-kbridge/recipes-kernel/linux/files/kbridge.cfg \
+                conf/dts/qemu-board.dtso:meta-kbridge/recipes-bsp/kbridge-qemu-dtb/files/qemu-board.dtso \
+                conf/dts/rpi/kbridge-overlay.dts:meta-kbridge/dynamic-layers/raspberrypi/recipes-bsp/kbridge-rpi-overlay/files/kbridge-overlay.dts; do
+        target=${link#*:}; link=${link%%:*}
+        if [ ! -f "$root/$target" ]; then errs+=("$target missing")
+        elif [ ! -L "$root/$link" ]; then errs+=("$link is not a link to $target")
+        elif [ "$(readlink -f "$root/$link")" != "$(readlink -f "$root/$target")" ]; then
+            errs+=("$link points at $(readlink "$root/$link"), not $target")
+        elif [[ $(readlink "$root/$link") = /* ]]; then errs+=("$link is an absolute link")
+        fi
+    done
+    # Nothing of the layer may reach outside it for its files.
+    if grep -rnE 'FILESEXTRAPATHS.*(KBRIDGE_REPO_DIR|LAYERDIR}/\.\.|THISDIR}/\.\./\.\./\.\.)' "$layer" --include='*.bb*' --include='*.inc' >/dev/null; then
+        errs+=("a FILESEXTRAPATHS of the layer points outside it")
+    fi
+    if [ ${#errs[@]} -eq 0 ]; then pass one-copy
+    else fail one-copy "$(IFS=';'; echo "${errs[*]}")"; fi
 }
 
 # --- device-tree overlays ------------------------------------------------------------
@@ -230,6 +262,7 @@ check_oelint
 check_kas
 check_crates
 check_kernel_fragment
+check_one_copy
 check_overlays
 check_oeqa
 exit $failed

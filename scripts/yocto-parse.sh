@@ -1,27 +1,46 @@
 #!/usr/bin/env bash
-# Parse meta-kbridge with the real bitbake, on the configuration kas.yml
-# describes, for qemuarm64 (kas.yml) and raspberrypi5 (conf/kas/raspberrypi5.yml):
-# `bitbake -p`, then `bitbake -g kbridge-image`. Needs checkouts of the
-# upstream layers (kas.lock.yml has the commits), which CI cannot fetch:
+# The offline Yocto layer check: meta-kbridge with the real bitbake, on the
+# configuration kas writes from kas.yml (qemuarm64) and conf/kas/raspberrypi*.yml
+# (raspberrypi4-64, raspberrypi5), in two modes:
+#   repo   the layer inside this repository, sources from the checkout
+#          (KBRIDGE_SRC_DIR, externalsrc), exactly as kas.yml builds;
+#   alone  a copy of meta-kbridge/ by itself, sources from git
+#          (KBRIDGE_GIT_URI/KBRIDGE_SRCREV: this repository's HEAD through a
+#          file:// URI), as a project that adds only the layer builds.
+# For each machine and mode, one tinfoil session parses every recipe and
+# resolves kbridge-image (`bitbake -p` + `bitbake -g`), then asserts task by
+# task what a build would otherwise only find out late (PASS/FAIL per check,
+# scripts/yocto_checks.py): where kbridge-module's make runs
+# and that its Makefile is there when it does (the git tree is fetched and
+# unpacked for real, the externalsrc copy made for real), that the Rust and
+# C prefix maps cover every directory the module is compiled from, that the
+# BPF object built by the agent recipe's own clang command has no build path
+# in it, that the emulated board's kernel feature comes after every other
+# one that sets GPIO_SIM, that every runqemu command and image name in the
+# docs fits the image types, and that every file the layer's recipes take
+# comes from inside the layer. Needs checkouts of the upstream layers
+# (kas.lock.yml has the commits), which CI cannot fetch:
 #
 #   scripts/yocto-parse.sh --bitbake DIR --oe-core DIR --meta-yocto DIR \
-#       --meta-openembedded DIR --meta-raspberrypi DIR
+#       --meta-openembedded DIR --meta-raspberrypi DIR [--machines "M..."] [--modes "repo alone"]
 #   (or KBRIDGE_BITBAKE_DIR, KBRIDGE_OE_CORE_DIR, KBRIDGE_META_YOCTO_DIR,
 #    KBRIDGE_META_OPENEMBEDDED_DIR, KBRIDGE_META_RASPBERRYPI_DIR)
 #
-# Without them it prints "SKIP yocto-parse: ..." and exits 0. Otherwise one
-# PASS/FAIL line per machine and step; FAIL on any ERROR, and on any WARNING
-# that names meta-kbridge or a kbridge recipe (other layers' warnings are
-# counted and shown, not failed). Logs: $KBRIDGE_CACHE/yocto-parse/<machine>/.
+# Without them it prints "SKIP yocto-parse: ..." and exits 0. FAIL on any
+# ERROR, and on any WARNING that names meta-kbridge or a kbridge recipe
+# (other layers' warnings are counted and shown, not failed). Logs:
+# $KBRIDGE_CACHE/yocto-parse/<mode>-<machine>/. About 5 minutes per machine
+# and mode on 2 cores (the full parse).
 #
 # local.conf and bblayers.conf are written from the kas files by kas's own
 # include handler (venv of scripts/check-layer.sh), as `kas` would write
 # them, with the repositories mapped to the given checkouts: nothing is
-# cloned or fetched (BB_NO_NETWORK). Host sanity checks (sanity.bbclass, which
+# cloned or fetched from the network (BB_NO_NETWORK). Host sanity checks (sanity.bbclass, which
 # also refuses to run as root) are switched off with an empty conf/sanity.conf,
 # the documented opt-out: this checks the layer, not the host. bitbake's
-# HOSTTOOLS must exist (Debian: chrpath diffstat gawk on top of a build host)
-# and the en_US.UTF-8 locale (Debian: locales, with it enabled and generated).
+# HOSTTOOLS must exist (Debian: chrpath diffstat gawk on top of a build host),
+# the en_US.UTF-8 locale (Debian: locales, with it enabled and generated) and
+# clang (Debian: clang-19) for the BPF check.
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -31,6 +50,8 @@ oecore_dir=${KBRIDGE_OE_CORE_DIR:-}
 metayocto_dir=${KBRIDGE_META_YOCTO_DIR:-}
 rpi_dir=${KBRIDGE_META_RASPBERRYPI_DIR:-}
 metaoe_dir=${KBRIDGE_META_OPENEMBEDDED_DIR:-}
+machines="qemuarm64 raspberrypi4-64 raspberrypi5"
+modes="repo alone"
 while [ $# -gt 0 ]; do
     case "$1" in
         --bitbake) bitbake_dir=$2; shift 2 ;;
@@ -38,7 +59,9 @@ while [ $# -gt 0 ]; do
         --meta-yocto) metayocto_dir=$2; shift 2 ;;
         --meta-raspberrypi) rpi_dir=$2; shift 2 ;;
         --meta-openembedded) metaoe_dir=$2; shift 2 ;;
-        -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+        --machines) machines=$2; shift 2 ;;
+        --modes) modes=$2; shift 2 ;;
+        -h|--help) sed -n '2,43p' "$0"; exit 0 ;;
         *) echo "unknown argument $1 (--help)" >&2; exit 2 ;;
     esac
 done
@@ -60,11 +83,14 @@ if [ ! -x "$py" ]; then
     "$root/scripts/check-layer.sh" >/dev/null 2>&1
     [ -x "$py" ] || { echo "FAIL yocto-parse: no kas venv (run scripts/check-layer.sh)"; exit 1; }
 fi
-tools=$(for t in chrpath diffstat gawk; do command -v $t >/dev/null || printf '%s ' $t; done)
+clang=$(command -v clang || command -v clang-19 || true)
+tools=$(for t in chrpath diffstat gawk git; do command -v $t >/dev/null || printf '%s ' $t; done)
 if [ -n "$tools" ]; then
     echo "FAIL yocto-parse: bitbake's HOSTTOOLS missing: $tools(Debian: apt-get install $tools)"
     exit 1
 fi
+
+[ -n "$clang" ] || { echo "FAIL yocto-parse: no clang for the BPF check (Debian: apt-get install clang-19)"; exit 1; }
 
 if ! locale -a 2>/dev/null | grep -qix 'en_US.utf-\?8'; then
     echo "FAIL yocto-parse: bitbake needs the en_US.UTF-8 locale (Debian: apt-get install locales;" \
@@ -73,11 +99,12 @@ if ! locale -a 2>/dev/null | grep -qix 'en_US.utf-\?8'; then
 fi
 
 failed=0
-# write_conf BUILDDIR KASFILE...: conf/{bblayers,local,site,sanity}.conf
+# write_conf BUILDDIR KBRIDGE_DIR KASFILE...: conf/{bblayers,local,site,sanity}.conf,
+# with the kbridge repository of the kas files at KBRIDGE_DIR.
 write_conf() {
-    local builddir=$1; shift
+    local builddir=$1 kbridge=$2; shift 2
     mkdir -p "$builddir/conf"
-    KB_ROOT=$root KB_BITBAKE=$bitbake_dir KB_OECORE=$oecore_dir KB_METAYOCTO=$metayocto_dir \
+    KB_ROOT=$root KB_KBRIDGE=$kbridge KB_BITBAKE=$bitbake_dir KB_OECORE=$oecore_dir KB_METAYOCTO=$metayocto_dir \
     KB_RPI=$rpi_dir KB_METAOE=$metaoe_dir KB_BUILDDIR=$builddir "$py" - "$@" <<'EOF'
 import argparse, logging, os, sys, tempfile
 logging.disable(logging.WARNING)
@@ -87,7 +114,7 @@ os.environ['KAS_WORK_DIR'] = tempfile.mkdtemp(prefix='kbridge-kas-')
 create_global_context(argparse.Namespace(no_color=True, update=False, force_checkout=False))
 env = os.environ
 root, builddir = env['KB_ROOT'], env['KB_BUILDDIR']
-paths = {'kbridge': root, 'bitbake': env['KB_BITBAKE'], 'openembedded-core': env['KB_OECORE'],
+paths = {'kbridge': env['KB_KBRIDGE'], 'bitbake': env['KB_BITBAKE'], 'openembedded-core': env['KB_OECORE'],
          'meta-yocto': env['KB_METAYOCTO'], 'meta-openembedded': env['KB_METAOE'],
          'meta-raspberrypi': env['KB_RPI']}
 config, _ = IncludeHandler([os.path.join(root, f) for f in sys.argv[1:]]).get_config()
@@ -115,12 +142,23 @@ EOF
     : >"$builddir/conf/sanity.conf"
 }
 
-# bb BUILDDIR LOG ARGS...: bitbake in BUILDDIR with only what it needs from the environment.
-bb() {
-    local builddir=$1 log=$2; shift 2
+
+# check_config NAME BUILDDIR LAYER: the tinfoil session of scripts/yocto_checks.py
+# (parse, graph, assertions).
+check_config() {
+    local name=$1 builddir=$2 log=$2/tinfoil.log rc start
+    start=$(date +%s)
+    mkdir -p "$builddir/bin"
+    ln -sf "$clang" "$builddir/bin/clang"
     ( cd "$builddir" && env -i HOME="$builddir" LANG=en_US.UTF-8 LC_ALL=en_US.UTF-8 \
-        PATH="$bitbake_dir/bin:$oecore_dir/scripts:/usr/local/bin:/usr/bin:/bin" \
-        BUILDDIR="$builddir" "$bitbake_dir/bin/bitbake" "$@" ) >"$log" 2>&1
+        PATH="$builddir/bin:$bitbake_dir/bin:$oecore_dir/scripts:/usr/local/bin:/usr/bin:/bin" \
+        PYTHONPATH="$bitbake_dir/lib" BUILDDIR="$builddir" \
+        python3 "$root/scripts/yocto_checks.py" "${name#*-}" "${name%%-*}" "$root" "$3" ) >"$log" 2>&1
+    rc=$?
+    verdict "yocto-parse-$name [parse + graph + checks, $(( $(date +%s) - start )) s]" $rc "$log"
+    grep -E '^(PASS|FAIL) ' "$log"
+    grep -q '^FAIL ' "$log" && failed=1
+    return 0
 }
 
 # verdict NAME RC LOG
@@ -128,7 +166,7 @@ verdict() {
     local name=$1 rc=$2 log=$3 ours others
     ours=$(grep -E '^(WARNING|ERROR):' "$log" | grep -iE 'meta-kbridge|kbridge' || true)
     others=$(grep -E '^WARNING:' "$log" | grep -viE 'meta-kbridge|kbridge' || true)
-    if [ "$rc" -ne 0 ] || grep -q '^ERROR:' "$log" || [ -n "$ours" ]; then
+    if ! grep -q '^NOTE: parse complete' "$log" || grep -q '^ERROR:' "$log" || [ -n "$ours" ]; then
         echo "FAIL $name: exit $rc, log $log"
         { grep -E '^(ERROR|WARNING):' "$log" || tail -20 "$log"; } | head -30 | sed 's/^/    /'
         failed=1
@@ -138,29 +176,43 @@ verdict() {
     [ -z "$others" ] || printf '%s\n' "$others" | sort -u | sed 's/^/    (not ours) /'
 }
 
-for spec in "qemuarm64:kas.yml" "raspberrypi5:conf/kas/raspberrypi5.yml"; do
-    machine=${spec%%:*}; kasfiles=${spec#*:}
-    builddir=$cache/yocto-parse/$machine
-    IFS=: read -ra files <<<"$kasfiles"
-    if ! out=$(write_conf "$builddir" "${files[@]}" 2>&1); then
-        echo "FAIL yocto-parse-$machine: writing conf from $kasfiles: $out"; failed=1; continue
-    fi
-    start=$(date +%s)
-    bb "$builddir" "$builddir/parse.log" -p; rc=$?
-    verdict "yocto-parse-$machine [bitbake -p, $(( $(date +%s) - start )) s]" $rc "$builddir/parse.log"
-    start=$(date +%s)
-    bb "$builddir" "$builddir/graph.log" -g kbridge-image; rc=$?
-    verdict "yocto-graph-$machine [bitbake -g kbridge-image, $(( $(date +%s) - start )) s]" $rc "$builddir/graph.log"
-    # The image must pull in every kbridge recipe its machine has.
-    want="kbridge kbridge-image kbridge-module"
-    case $machine in qemuarm64) want="$want kbridge-qemu-dtb linux-yocto" ;;
-                     raspberrypi*) want="$want kbridge-rpi-overlay linux-raspberrypi" ;; esac
-    got=$(grep -xE 'kbridge.*|linux-(yocto|raspberrypi)' "$builddir/pn-buildlist" 2>/dev/null | sort | tr '\n' ' ')
-    lacking=$(for r in $want; do grep -qx "$r" "$builddir/pn-buildlist" 2>/dev/null || printf '%s ' "$r"; done)
-    if [ -n "$lacking" ]; then
-        echo "FAIL yocto-graph-$machine-recipes: kbridge-image does not pull in: $lacking(graph has: $got)"; failed=1
-    else
-        echo "PASS yocto-graph-$machine-recipes ($got)"
-    fi
+# The layer alone: a copy of meta-kbridge/ with nothing around it, building
+# this repository's HEAD from git.
+alone=$cache/yocto-parse/alone
+rm -rf "$alone"; mkdir -p "$alone"
+cp -a "$root/meta-kbridge" "$alone/"
+head=$(git -C "$root" rev-parse HEAD)
+# The git fetcher wants a branch that contains the commit (a detached HEAD
+# has none: then any local branch that contains it).
+branch=$(git -C "$root" branch --show-current)
+[ -n "$branch" ] || branch=$(git -C "$root" for-each-ref --contains HEAD --format='%(refname:short)' refs/heads | head -1)
+if [ -z "$branch" ]; then
+    echo "FAIL yocto-parse: HEAD ($head) is on no local branch, which the alone mode's git fetch needs"; exit 1
+fi
+
+for machine in $machines; do
+    case $machine in
+        qemuarm64) kasfiles=kas.yml ;;
+        raspberrypi4-64|raspberrypi5) kasfiles=conf/kas/$machine.yml ;;
+        *) echo "FAIL yocto-parse: unknown machine $machine"; failed=1; continue ;;
+    esac
+    for mode in $modes; do
+        builddir=$cache/yocto-parse/$mode-$machine
+        if [ "$mode" = alone ]; then kbdir=$alone; else kbdir=$root; fi
+        if ! out=$(write_conf "$builddir" "$kbdir" $kasfiles 2>&1); then
+            echo "FAIL yocto-parse-$mode-$machine: writing conf from $kasfiles: $out"; failed=1; continue
+        fi
+        if [ "$mode" = alone ]; then
+            cat >>"$builddir/conf/local.conf" <<EOF
+# yocto-parse.sh, the layer alone: no checkout around it (kas.yml's
+# KBRIDGE_SRC_DIR undone); the documented git variables instead.
+KBRIDGE_SRC_DIR = ""
+KBRIDGE_GIT_URI = "git://$root;protocol=file"
+KBRIDGE_GIT_BRANCH = "$branch"
+KBRIDGE_SRCREV = "$head"
+EOF
+        fi
+        check_config "$mode-$machine" "$builddir" "$kbdir/meta-kbridge"
+    done
 done
 exit $failed

@@ -22,7 +22,7 @@ KBRIDGE_GIT_BRANCH ??= "main"
 KBRIDGE_SRCREV ??= ""
 # Directories of the checkout a recipe builds from, relative to its top:
 # in local-checkout mode a change to a file tracked (or not ignored) by git
-# under them re-runs do_compile.
+# under them re-runs do_compile (and, with KBRIDGE_SRC_COPY, are copied).
 KBRIDGE_SRC_PATHS ??= "kmod userspace"
 
 # The version of the whole project, as in userspace/Cargo.toml
@@ -60,6 +60,26 @@ python () {
     # checkout, which is kas's default, externalsrc would hash every file of
     # the checkout, build/tmp included.
     d.setVarFlag('do_compile', 'file-checksums', '${@kbridge_src_checksums(d)}')
+    if d.getVar('KBRIDGE_SRC_COPY') == '1':
+        # Build a copy of the checkout, not the checkout: S becomes the copy,
+        # laid out as the git tree is in the other mode.
+        d.setVar('S', '${WORKDIR}/kbridge-tree')
+        # externalsrc set B from EXTERNALSRC_BUILD expanded against the S
+        # replaced here: set it again, unexpanded.
+        if d.getVar('EXTERNALSRC_BUILD', False):
+            d.setVar('B', d.getVar('EXTERNALSRC_BUILD', False))
+        d.appendVarFlag('do_compile', 'prefuncs', ' kbridge_copy_tree')
+}
+
+# KBRIDGE_SRC_COPY = "1": with KBRIDGE_SRC_DIR, S is a copy of
+# KBRIDGE_SRC_PATHS of the checkout, refreshed before each do_compile (which
+# runs whenever a file of the checkout changes), instead of the checkout.
+KBRIDGE_SRC_COPY ??= ""
+
+kbridge_copy_tree() {
+    mkdir -p ${S}
+    # tar keeps mtimes, so Kbuild rebuilds only what changed.
+    tar -C ${KBRIDGE_SRC_DIR} --exclude=target --exclude=.git -cf - ${KBRIDGE_SRC_PATHS} | tar -C ${S} -xf -
 }
 
 def kbridge_src_checksums(d):

@@ -2,7 +2,7 @@ SUMMARY = "Device tree of the emulated kbridge board for runqemu on qemuarm64"
 DESCRIPTION = "QEMU virt's own device tree, dumped by the qemu-system-aarch64 \
 that runqemu uses with the machine's QB_MACHINE, QB_CPU and QB_SMP, with the \
 kbridge board overlay (gpio-sim banks, gpio-leds and the kbridge node; \
-conf/dts/qemu-board.dtso, the board the project's CI boots) applied by \
+files/qemu-board.dtso, the board the project's CI boots) applied by \
 fdtoverlay. Deployed as kbridge-qemu-board.dtb for QB_DTB."
 HOMEPAGE = "https://example.invalid/kbridge"
 SECTION = "bsp"
@@ -13,9 +13,8 @@ COMPATIBLE_MACHINE = "^qemuarm64$"
 
 DEPENDS = "dtc-native qemu-system-native"
 
-# The source lives in the kbridge repository around this layer, not in it.
-# nooelint: oelint.vars.fileextrapaths,oelint.vars.outofcontext
-FILESEXTRAPATHS:prepend := "${KBRIDGE_REPO_DIR}/conf/dts:"
+# files/qemu-board.dtso is the one copy: the project's CI boots it too
+# (conf/dts/qemu-board.dtso links here).
 SRC_URI = "file://qemu-board.dtso"
 S = "${UNPACKDIR}"
 

@@ -19,18 +19,39 @@ REQUIRED_DISTRO_FEATURES = "kbridge"
 # needs both directories, at the same relative place.
 KBRIDGE_SRC_PATHS = "kmod userspace"
 
-# Build from a copy (like the project's CI does) so the source tree, which
-# may be a developer's checkout, never receives object files and two
-# machines can build it at once.
-KBRIDGE_MODULE_TREE = "${WORKDIR}/kbridge-tree"
-B = "${KBRIDGE_MODULE_TREE}/kmod"
+# Built in S, as oe-core's meta-skeleton rust-out-of-tree-module: S is the
+# top of the kbridge tree and module.bbclass runs make in kmod/ of it. The
+# Rust remap of module-rust (${S}) and the C one of DEBUG_PREFIX_MAP (${S},
+# ${B}) then cover every file the module is compiled from.
+B = "${S}/kmod"
+# externalsrc sets its own B unless told otherwise.
+EXTERNALSRC_BUILD = "${S}/kmod"
+# With KBRIDGE_SRC_DIR, S is a copy of the checkout (kbridge_src.bbclass):
+# a developer's tree never receives object files, and two machines can
+# build it at once.
+KBRIDGE_SRC_COPY = "1"
 
-kbridge_stage_tree() {
-    mkdir -p ${KBRIDGE_MODULE_TREE}
-    # tar keeps mtimes, so Kbuild rebuilds only what changed.
-    tar -C ${S} --exclude=target --exclude=.git -cf - ${KBRIDGE_SRC_PATHS} | tar -C ${KBRIDGE_MODULE_TREE} -xf -
+# The kernel fragment and device trees come from this layer, the module from
+# the kbridge sources, which carry the same files (meta-kbridge/ of the
+# repository); with KBRIDGE_SRCREV the two can be different revisions. Stop
+# before building a module for a fragment or board of another revision.
+KBRIDGE_LAYER_FILES = "recipes-kernel/linux/files/kbridge.cfg \
+    recipes-kernel/linux/files/kbridge-kmeta/features/kbridge/qemu-board.cfg \
+    recipes-bsp/kbridge-qemu-dtb/files/qemu-board.dtso \
+    dynamic-layers/raspberrypi/recipes-bsp/kbridge-rpi-overlay/files/kbridge-overlay.dts \
+"
+KBRIDGE_SRC_TOP = "${@d.getVar('KBRIDGE_SRC_DIR') or d.getVar('S')}"
+
+kbridge_check_layer_files() {
+    for f in ${KBRIDGE_LAYER_FILES}; do
+        if [ -e ${KBRIDGE_SRC_TOP}/meta-kbridge/$f ] && \
+           ! cmp -s ${KBRIDGE_SRC_TOP}/meta-kbridge/$f ${KBRIDGE_LAYERDIR}/$f; then
+            bbfatal "meta-kbridge/$f differs between the layer (${KBRIDGE_LAYERDIR}) and the" \
+                    "kbridge sources (${KBRIDGE_SRC_TOP}): use the layer of the kbridge revision you build"
+        fi
+    done
 }
-do_compile[prefuncs] += "kbridge_stage_tree"
+do_configure[prefuncs] += "kbridge_check_layer_files"
 
 # Loaded at boot on every image that installs it (modules-load.d). On a
 # board whose device tree has no "kbridge,board" node it loads and stays idle.

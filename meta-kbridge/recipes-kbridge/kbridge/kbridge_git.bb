@@ -6,10 +6,12 @@ rule that gives the kbridge group access to /dev/kbridge, the systemd unit \
 and the default agent configuration."
 HOMEPAGE = "https://example.invalid/kbridge"
 SECTION = "console/utils"
-# userspace/Cargo.toml: license = "GPL-2.0-only OR MIT". The statically linked
-# crates (kbridge-crates.inc) are MIT or "MIT OR Apache-2.0", and foldhash
-# (through aya's hashbrown) is Zlib.
-LICENSE = "GPL-2.0-only | MIT"
+# userspace/Cargo.toml: license = "GPL-2.0-only OR MIT"; and the licences of
+# the statically linked crates, KBRIDGE_CRATES_LICENSE, generated from
+# userspace/Cargo.lock into kbridge-licenses.inc (scripts/check-layer.sh
+# fails when it is out of date).
+require ${BPN}-licenses.inc
+LICENSE = "(GPL-2.0-only | MIT) & ${KBRIDGE_CRATES_LICENSE}"
 # The workspace carries SPDX headers and no license text of its own.
 LIC_FILES_CHKSUM = "file://userspace/crates/kbridge-abi/src/abi.rs;beginline=1;endline=1;md5=107a173833ee0b60d07de595965ecd52"
 
@@ -37,9 +39,19 @@ CARGO_SRC_DIR = "userspace"
 # Only the workspace's lock file (S may be a whole developer checkout).
 CARGO_LOCK_SRC_DIR = "${S}/userspace"
 
-# build.rs runs clang-native (found as `clang` on PATH) with -target bpf; the
-# program includes no headers, so no libbpf or kernel headers are needed.
-export KBRIDGE_BPF_CLANG = "clang"
+# build.rs runs KBRIDGE_BPF_CLANG with -target bpf -g; the program includes
+# no headers, so no libbpf or kernel headers are needed. It is clang-native
+# behind a wrapper that adds the prefix maps of DEBUG_PREFIX_MAP: the object
+# is embedded in the binary (include_bytes!), and its DWARF would otherwise
+# carry the build directory (buildpaths QA, and the host's paths on target).
+KBRIDGE_BPF_CFLAGS = "${DEBUG_PREFIX_MAP}"
+export KBRIDGE_BPF_CLANG = "${WORKDIR}/kbridge-bpf-clang"
+
+kbridge_bpf_clang() {
+    printf '#!/bin/sh\nexec clang %s "$@"\n' "$(echo ${KBRIDGE_BPF_CFLAGS})" >${KBRIDGE_BPF_CLANG}
+    chmod 0755 ${KBRIDGE_BPF_CLANG}
+}
+do_compile[prefuncs] += "kbridge_bpf_clang"
 
 do_install:append() {
     install -d ${D}${sysconfdir}/kbridge

@@ -241,13 +241,17 @@ mod tests {
         };
         let mut buf = Vec::new();
         json(&mut buf, &ev).unwrap();
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots/event.json");
+        // At run time: a compile-time path would end up in the test binary (Yocto's ptest
+        // package, buildpaths QA).
+        let dir =
+            std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR");
+        let path = std::path::Path::new(&dir).join("tests/snapshots/event.json");
         let doc: serde_json::Value = serde_json::from_slice(&buf).unwrap();
         let text = serde_json::to_string_pretty(&doc).unwrap() + "\n";
         if std::env::var_os("KBRIDGE_BLESS").is_some() {
-            std::fs::write(path, &text).unwrap();
+            std::fs::write(&path, &text).unwrap();
         }
-        assert_eq!(text, std::fs::read_to_string(path).unwrap());
+        assert_eq!(text, std::fs::read_to_string(&path).unwrap());
     }
 
     #[test]

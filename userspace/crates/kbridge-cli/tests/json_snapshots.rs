@@ -36,7 +36,10 @@ impl Tree {
 }
 
 fn snapshot_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots")
+    // At run time: a compile-time path would end up in the test binary (Yocto's ptest
+    // package, buildpaths QA).
+    let dir = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR");
+    Path::new(&dir).join("tests/snapshots")
 }
 
 /// Compares `doc` with `tests/snapshots/<name>.json` (or writes it with KBRIDGE_BLESS=1).

@@ -1,5 +1,5 @@
 SUMMARY = "Raspberry Pi device-tree overlay describing the kbridge board"
-DESCRIPTION = "Compiles conf/dts/rpi/kbridge-overlay.dts (ACT LED and header \
+DESCRIPTION = "Compiles files/kbridge-overlay.dts (ACT LED and header \
 GPIO17, GPIO27, GPIO22 of a Raspberry Pi 4 or 5) into kbridge.dtbo and deploys \
 it for the boot partition (conf/distro/include/kbridge.inc puts it in \
 overlays/ and adds dtoverlay=kbridge to config.txt)."
@@ -12,9 +12,8 @@ COMPATIBLE_MACHINE = "^rpi$"
 
 DEPENDS = "dtc-native"
 
-# The source lives in the kbridge repository around this layer, not in it.
-# nooelint: oelint.vars.fileextrapaths,oelint.vars.outofcontext
-FILESEXTRAPATHS:prepend := "${KBRIDGE_REPO_DIR}/conf/dts/rpi:"
+# files/kbridge-overlay.dts is the one copy: the project's rpi4 test lane
+# applies it too (conf/dts/rpi/kbridge-overlay.dts links here).
 SRC_URI = "file://kbridge-overlay.dts"
 S = "${UNPACKDIR}"
 

@@ -248,7 +248,10 @@ fn mqtt_is_off_by_default_and_binds_its_lines() {
 }
 
 fn repo_file(rel: &str) -> (String, String) {
-    let path = format!("{}/../../../{rel}", env!("CARGO_MANIFEST_DIR"));
+    // At run time: a compile-time path would end up in the test binary (Yocto's ptest
+    // package, buildpaths QA).
+    let dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR");
+    let path = format!("{dir}/../../../{rel}");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     (path, text)
 }
