@@ -136,8 +136,7 @@ pub trait Env {
 pub struct State<B, L> {
     /// False once the device is unbound: every operation then fails (Gone).
     alive: bool,
-    /// Number of lines (`lines.len()`, at most `abi::MAX_LINES`).
-    n: usize,
+    /// One per line, at most `abi::MAX_LINES`.
     lines: L,
     seq: u64,
     ring: Ring<B>,
@@ -168,7 +167,6 @@ where
         }
         Some(State {
             alive: true,
-            n: lines.len(),
             lines,
             seq: 0,
             ring,
@@ -180,7 +178,7 @@ where
 
     /// The lines' state, in line order.
     pub fn lines(&self) -> &[LineState] {
-        self.lines.get(..self.n).unwrap_or(&[])
+        &self.lines
     }
 
     /// Line `i`'s state (all zero for a line that doesn't exist).
@@ -236,7 +234,7 @@ where
         source: u8,
     ) {
         let now = env.now_ns();
-        let Some(l) = self.lines.get_mut(..self.n).and_then(|s| s.get_mut(i)) else {
+        let Some(l) = self.lines.get_mut(i) else {
             return;
         };
         let old = l.value;
@@ -263,7 +261,7 @@ where
     /// class sysfs, triggers), with source `kernel`. Returns whether any did.
     pub fn refresh_leds<E: Env>(&mut self, env: &mut E, descs: &[LineDesc]) -> bool {
         let mut changed = false;
-        for i in 0..self.n {
+        for i in 0..self.lines.len() {
             let Some(v) = env.led_brightness(i) else {
                 continue;
             };
@@ -311,7 +309,7 @@ where
                     (i, abi::toggled_value(cur, d.max))
                 }
             };
-            if i >= self.n {
+            if i >= self.lines.len() {
                 return Err(Refusal::Invalid);
             }
             let d = descs.get(i).ok_or(Refusal::Invalid)?;
@@ -364,7 +362,7 @@ where
             (old != new).then_some((old, new))
         };
         // Write the hardware; undo on error.
-        for i in 0..self.n {
+        for i in 0..self.lines.len() {
             let Some((_, new)) = changed(i) else {
                 continue;
             };
@@ -375,7 +373,7 @@ where
                 return Err(Refusal::Hw(e));
             }
         }
-        for i in 0..self.n {
+        for i in 0..self.lines.len() {
             if let Some((_, new)) = changed(i) {
                 self.record(env, descs, i, new, source);
                 *recorded = true;
@@ -418,7 +416,7 @@ where
     /// An input line's interrupt fired: reads it and records a change if any.
     /// Returns whether it recorded one.
     pub fn hw_edge<E: Env>(&mut self, env: &mut E, descs: &[LineDesc], i: usize) -> bool {
-        if !self.alive || i >= self.n {
+        if !self.alive || i >= self.lines.len() {
             return false;
         }
         let Ok(v) = env.read(i) else {

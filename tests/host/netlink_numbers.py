@@ -29,20 +29,20 @@ def rust(path):
 
 bad = 0
 wanted = {k: v for k, v in consts.items() if k.startswith(('KBRIDGE_CMD_', 'KBRIDGE_A_'))}
-for path in ('userspace/crates/kbridge-abi/src/abi.rs',):
-    got = rust(f"{root}/{path}")
-    for k in sorted(set(wanted) | set(got)):
-        if k not in got:
-            print(f"{path}: lacks {k} = {wanted[k]}"); bad = 1
-        elif k not in wanted:
-            print(f"{path}: {k} is not in the spec"); bad = 1
-        elif got[k] != wanted[k]:
-            print(f"{path}: {k} = {got[k]}, spec says {wanted[k]}"); bad = 1
-    print(f"{path}: {len(got)} numbers compared")
+path = 'userspace/crates/kbridge-abi/src/abi.rs'
+got = rust(f"{root}/{path}")
+for k in sorted(set(wanted) | set(got)):
+    if k not in got:
+        print(f"{path}: lacks {k} = {wanted[k]}"); bad = 1
+    elif k not in wanted:
+        print(f"{path}: {k} is not in the spec"); bad = 1
+    elif got[k] != wanted[k]:
+        print(f"{path}: {k} = {got[k]}, spec says {wanted[k]}"); bad = 1
+print(f"{path}: {len(got)} numbers compared")
 
 abi = {}
 for k, v in re.findall(r'pub const (\w+)\s*:\s*\w+\s*=\s*(\d+|1 << \d+)\s*;',
-                      open(f"{root}/userspace/crates/kbridge-abi/src/abi.rs").read()):
+                      open(f"{root}/{path}").read()):
     abi[k] = 1 << int(v.split('<<')[1]) if '<<' in v else int(v)
 pairs = {f"KBRIDGE_LINE_KIND_{n}": f"KIND_{n}" for n in ('OUTPUT', 'INPUT', 'LED')}
 pairs.update({f"KBRIDGE_SOURCE_{n}": f"SOURCE_{n}" for n in
