@@ -98,6 +98,16 @@ struct kbridge_toggle {
 	__u32 reserved[4];
 };
 
+/* KBRIDGE_IOC_GET_BITS / KBRIDGE_IOC_SET_BITS: the lines in `mask` as one bit each
+ * (on = non-zero; SET sets an on line to its max_value); `seq` out. */
+struct kbridge_bits {
+	__u32 size;
+	__u32 flags;
+	__u64 mask;
+	__u64 bits;
+	__u64 seq;
+};
+
 /* One line in the shared page. */
 struct kbridge_shared_line {
 	__u32 value;
@@ -128,6 +138,8 @@ struct kbridge_shared_state {
 #define KBRIDGE_IOC_GET_VALUES _IOWR(KBRIDGE_IOC_MAGIC, 0x02, struct kbridge_values)
 #define KBRIDGE_IOC_SET_VALUES _IOWR(KBRIDGE_IOC_MAGIC, 0x03, struct kbridge_values)
 #define KBRIDGE_IOC_TOGGLE _IOW(KBRIDGE_IOC_MAGIC, 0x04, struct kbridge_toggle)
+#define KBRIDGE_IOC_GET_BITS _IOWR(KBRIDGE_IOC_MAGIC, 0x05, struct kbridge_bits)
+#define KBRIDGE_IOC_SET_BITS _IOWR(KBRIDGE_IOC_MAGIC, 0x06, struct kbridge_bits)
 
 /*
  * The shared page's seqcount protocol: the kernel makes `seqcount` odd, updates
@@ -208,6 +220,12 @@ _Static_assert(offsetof(struct kbridge_toggle, flags) == 4, "kbridge ABI: kbridg
 _Static_assert(offsetof(struct kbridge_toggle, mask) == 8, "kbridge ABI: kbridge_toggle.mask");
 _Static_assert(offsetof(struct kbridge_toggle, reserved) == 16, "kbridge ABI: kbridge_toggle.reserved");
 _Static_assert(sizeof(struct kbridge_toggle) == 32, "kbridge ABI: sizeof kbridge_toggle");
+_Static_assert(offsetof(struct kbridge_bits, size) == 0, "kbridge ABI: kbridge_bits.size");
+_Static_assert(offsetof(struct kbridge_bits, flags) == 4, "kbridge ABI: kbridge_bits.flags");
+_Static_assert(offsetof(struct kbridge_bits, mask) == 8, "kbridge ABI: kbridge_bits.mask");
+_Static_assert(offsetof(struct kbridge_bits, bits) == 16, "kbridge ABI: kbridge_bits.bits");
+_Static_assert(offsetof(struct kbridge_bits, seq) == 24, "kbridge ABI: kbridge_bits.seq");
+_Static_assert(sizeof(struct kbridge_bits) == 32, "kbridge ABI: sizeof kbridge_bits");
 _Static_assert(offsetof(struct kbridge_shared_line, value) == 0, "kbridge ABI: kbridge_shared_line.value");
 _Static_assert(offsetof(struct kbridge_shared_line, kind) == 4, "kbridge ABI: kbridge_shared_line.kind");
 _Static_assert(offsetof(struct kbridge_shared_line, flags) == 5, "kbridge ABI: kbridge_shared_line.flags");
@@ -230,5 +248,7 @@ _Static_assert(KBRIDGE_IOC_LINE_INFO == 0xc0704a01u, "kbridge ABI: KBRIDGE_IOC_L
 _Static_assert(KBRIDGE_IOC_GET_VALUES == 0xc1284a02u, "kbridge ABI: KBRIDGE_IOC_GET_VALUES");
 _Static_assert(KBRIDGE_IOC_SET_VALUES == 0xc1284a03u, "kbridge ABI: KBRIDGE_IOC_SET_VALUES");
 _Static_assert(KBRIDGE_IOC_TOGGLE == 0x40204a04u, "kbridge ABI: KBRIDGE_IOC_TOGGLE");
+_Static_assert(KBRIDGE_IOC_GET_BITS == 0xc0204a05u, "kbridge ABI: KBRIDGE_IOC_GET_BITS");
+_Static_assert(KBRIDGE_IOC_SET_BITS == 0xc0204a06u, "kbridge ABI: KBRIDGE_IOC_SET_BITS");
 
 #endif /* _UAPI_LINUX_KBRIDGE_ABI_H */

@@ -64,6 +64,11 @@ fn structs() -> Vec<CStruct> {
             abi::IocToggle, [
             ("__u32", size), ("__u32", flags), ("__u64", mask), ("__u32", reserved, "[4]"),
         ]),
+        cstruct!("kbridge_bits",
+            "KBRIDGE_IOC_GET_BITS / KBRIDGE_IOC_SET_BITS: the lines in `mask` as one bit each\n * (on = non-zero; SET sets an on line to its max_value); `seq` out.",
+            abi::IocBits, [
+            ("__u32", size), ("__u32", flags), ("__u64", mask), ("__u64", bits), ("__u64", seq),
+        ]),
         cstruct!("kbridge_shared_line", "One line in the shared page.", abi::SharedLine, [
             ("__u32", value), ("__u8", kind), ("__u8", flags), ("__u16", reserved),
             ("__u64", changes), ("__u64", last_change_ns),
@@ -231,6 +236,20 @@ fn render() -> String {
             abi::IOC_NR_TOGGLE,
             "kbridge_toggle",
             abi::IOC_TOGGLE,
+        ),
+        (
+            "KBRIDGE_IOC_GET_BITS",
+            "_IOWR",
+            abi::IOC_NR_GET_BITS,
+            "kbridge_bits",
+            abi::IOC_GET_BITS,
+        ),
+        (
+            "KBRIDGE_IOC_SET_BITS",
+            "_IOWR",
+            abi::IOC_NR_SET_BITS,
+            "kbridge_bits",
+            abi::IOC_SET_BITS,
         ),
     ] {
         writeln!(

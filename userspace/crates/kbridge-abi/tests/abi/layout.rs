@@ -38,6 +38,8 @@ fn ioctl_numbers_are_pinned() {
     assert_eq!(IOC_GET_VALUES, 0xC128_4A02);
     assert_eq!(IOC_SET_VALUES, 0xC128_4A03);
     assert_eq!(IOC_TOGGLE, 0x4020_4A04);
+    assert_eq!(IOC_GET_BITS, 0xC020_4A05);
+    assert_eq!(IOC_SET_BITS, 0xC020_4A06);
 }
 
 #[test]
@@ -298,4 +300,23 @@ fn set_rules() {
     assert_eq!(toggled_value(1, 1), 0);
     assert_eq!(toggled_value(0, 255), 255);
     assert_eq!(toggled_value(17, 255), 0);
+}
+
+#[test]
+fn ioc_bits_layout_and_checks() {
+    assert_eq!(size_of::<IocBits>(), IOC_BITS_SIZE_V1);
+    assert_eq!(offset_of!(IocBits, mask), 8);
+    assert_eq!(offset_of!(IocBits, bits), 16);
+    assert_eq!(offset_of!(IocBits, seq), 24);
+    let r = IocBits::request(0b101, 0b100);
+    assert_eq!((r.size, r.flags, r.mask, r.bits, r.seq), (32, 0, 0b101, 0b100, 0));
+    assert_eq!(r.check_input(3), Ok(()));
+    assert_eq!(r.check_input(2), Err(IocInputError::Mask));
+    assert_eq!(IocBits::request(0, 0).check_input(3), Err(IocInputError::Mask));
+    let mut f = IocBits::request(1, 0);
+    f.flags = 1;
+    assert_eq!(f.check_input(3), Err(IocInputError::Flags));
+    assert_eq!(bit_value(true, 255), 255);
+    assert_eq!(bit_value(false, 255), 0);
+    assert_eq!(bit_value(true, 1), 1);
 }
