@@ -7,6 +7,10 @@
 //! fields and unknown flags must be zero (EINVAL). Unknown commands → ENOTTY,
 //! bad pointers → EFAULT, changes through a file opened read-only → EBADF.
 //! Nothing changes on any error.
+//!
+//! The hot paths allocate nothing and take the board lock at most once: gets
+//! of GPIO lines read the shared page lock-free ([`Board::values`]), a change
+//! is one [`Board::apply`] with its ops built on the stack.
 
 use kernel::prelude::*;
 
@@ -40,9 +44,31 @@ fn read_struct<T: Pod>(arg: usize, known: usize) -> Result<(T, UserPtr)> {
     Ok((v, user))
 }
 
+/// Applies one op per line in `mask`, in line order, built by `op` on the
+/// stack (a mask names at most `abi::MAX_LINES` lines). Its own frame, so
+/// that `dispatch`'s stays small.
+#[inline(never)]
+fn apply_mask(board: &Board, mask: u64, op: impl Fn(usize) -> Op) -> Result<u64> {
+    let mut buf = [Op::Toggle(0); abi::MAX_LINES];
+    let mut n = 0;
+    for i in 0..abi::MAX_LINES {
+        if mask & (1u64 << i) != 0 {
+            if let Some(slot) = buf.get_mut(n) {
+                *slot = op(i);
+                n += 1;
+            }
+        }
+    }
+    board.apply(buf.get(..n).unwrap_or(&[]), abi::SOURCE_IOCTL)
+}
+
 pub(crate) fn dispatch(board: &Board, cmd: u32, arg: usize, writable: bool) -> Result {
     board.count(Iface::Ioctl);
-    if matches!(cmd, abi::IOC_SET_VALUES | abi::IOC_TOGGLE) && !writable {
+    if matches!(
+        cmd,
+        abi::IOC_SET_VALUES | abi::IOC_TOGGLE | abi::IOC_SET_BITS
+    ) && !writable
+    {
         return Err(EBADF);
     }
     let n = board.lines.len() as u32;
@@ -86,41 +112,44 @@ pub(crate) fn dispatch(board: &Board, cmd: u32, arg: usize, writable: bool) -> R
         abi::IOC_GET_VALUES => {
             let (mut v, user) = read_struct::<abi::IocValues>(arg, abi::IOC_VALUES_SIZE_V1)?;
             v.check_input(n).map_err(|_| EINVAL)?;
-            let mask = v.mask;
-            board.with_state(|st| {
-                for (i, out) in v.values.iter_mut().enumerate() {
-                    *out = if mask & (1u64 << i) != 0 {
-                        st.line(i).value
-                    } else {
-                        0
-                    };
-                }
-                v.seq = st.seq();
+            v.seq = board.values(v.mask, &mut v.values)?;
+            user.write_prefix(&v)
+        }
+        abi::IOC_GET_BITS => {
+            let (mut v, user) = read_struct::<abi::IocBits>(arg, abi::IOC_BITS_SIZE_V1)?;
+            v.check_input(n).map_err(|_| EINVAL)?;
+            let mut values = [0u32; abi::MAX_LINES];
+            v.seq = board.values(v.mask, &mut values)?;
+            v.bits = values
+                .iter()
+                .enumerate()
+                .filter(|(_, x)| **x != 0)
+                .fold(0u64, |b, (i, _)| b | (1u64 << i));
+            user.write_prefix(&v)
+        }
+        abi::IOC_SET_BITS => {
+            let (mut v, user) = read_struct::<abi::IocBits>(arg, abi::IOC_BITS_SIZE_V1)?;
+            v.check_input(n).map_err(|_| EINVAL)?;
+            let bits = v.bits;
+            v.seq = apply_mask(board, v.mask, |i| {
+                let max = board.lines.get(i).map_or(0, |d| d.max);
+                Op::Set(i, abi::bit_value(bits & (1u64 << i) != 0, max))
             })?;
             user.write_prefix(&v)
         }
         abi::IOC_SET_VALUES => {
             let (mut v, user) = read_struct::<abi::IocValues>(arg, abi::IOC_VALUES_SIZE_V1)?;
             v.check_input(n).map_err(|_| EINVAL)?;
-            let mut ops: KVec<Op> = KVec::new();
-            for (i, val) in v.values.iter().enumerate() {
-                if v.mask & (1u64 << i) != 0 {
-                    ops.push(Op::Set(i, *val), GFP_KERNEL)?;
-                }
-            }
-            v.seq = board.apply(&ops, abi::SOURCE_IOCTL)?;
+            let values = v.values;
+            v.seq = apply_mask(board, v.mask, |i| {
+                Op::Set(i, values.get(i).copied().unwrap_or(0))
+            })?;
             user.write_prefix(&v)
         }
         abi::IOC_TOGGLE => {
             let (v, _) = read_struct::<abi::IocToggle>(arg, abi::IOC_TOGGLE_SIZE_V1)?;
             v.check_input(n).map_err(|_| EINVAL)?;
-            let mut ops: KVec<Op> = KVec::new();
-            for i in 0..n as usize {
-                if v.mask & (1u64 << i) != 0 {
-                    ops.push(Op::Toggle(i), GFP_KERNEL)?;
-                }
-            }
-            board.apply(&ops, abi::SOURCE_IOCTL).map(|_| ())
+            apply_mask(board, v.mask, Op::Toggle).map(|_| ())
         }
         _ => Err(ENOTTY),
     }

@@ -71,6 +71,34 @@ impl Iface {
 // The counters and their names in /proc/kbridge stay the same length.
 const _: () = assert!(Iface::COUNT == abi::PROC_OPS_FIELDS.len());
 
+/// Operations counted per interface: atomics, so that counting needs no
+/// lock (the board keeps them beside its locked [`State`]).
+#[derive(Debug, Default)]
+pub struct OpCounters([AtomicU64; Iface::COUNT]);
+
+impl OpCounters {
+    /// All zero.
+    pub const fn new() -> Self {
+        OpCounters([const { AtomicU64::new(0) }; Iface::COUNT])
+    }
+
+    /// Counts one operation of `iface` (wrapping).
+    pub fn count(&self, iface: Iface) {
+        if let Some(c) = self.0.get(iface as usize) {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The counts, in `Iface` order.
+    pub fn get(&self) -> [u64; Iface::COUNT] {
+        let mut out = [0; Iface::COUNT];
+        for (o, c) in out.iter_mut().zip(self.0.iter()) {
+            *o = c.load(Ordering::Relaxed);
+        }
+        out
+    }
+}
+
 /// A requested change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
@@ -140,7 +168,6 @@ pub struct State<B, L> {
     lines: L,
     seq: u64,
     ring: Ring<B>,
-    ops: [u64; Iface::COUNT],
     delivered: u64,
     dropped: u64,
 }
@@ -170,7 +197,6 @@ where
             lines,
             seq: 0,
             ring,
-            ops: [0; Iface::COUNT],
             delivered: 0,
             dropped: 0,
         })
@@ -191,11 +217,6 @@ where
         self.seq
     }
 
-    /// Operations counted per interface (`Iface` order).
-    pub fn ops(&self) -> [u64; Iface::COUNT] {
-        self.ops
-    }
-
     /// Events consumed by readers.
     pub fn delivered(&self) -> u64 {
         self.delivered
@@ -214,13 +235,6 @@ where
     /// The device is unbound: every further operation fails with Gone.
     pub fn kill(&mut self) {
         self.alive = false;
-    }
-
-    /// Counts one operation of `iface`.
-    pub fn count(&mut self, iface: Iface) {
-        if let Some(c) = self.ops.get_mut(iface as usize) {
-            *c = c.wrapping_add(1);
-        }
     }
 
     /// The single place a change is recorded: line `i` becomes `new` on
@@ -437,6 +451,16 @@ where
             return Err(Refusal::Gone);
         }
         Ok(self.ring.peek(self.seq, cursor, out))
+    }
+
+    /// A reader at `cursor` goes away without reading further: the events
+    /// it had already lost to the ring count as dropped, as they would have
+    /// on its next read. (Events still in the ring were not lost: nobody
+    /// asked for them.) Returns how many.
+    pub fn close_reader(&mut self, cursor: u64) -> u64 {
+        let lost = self.ring.lost(self.seq, cursor);
+        self.dropped = self.dropped.wrapping_add(lost);
+        lost
     }
 
     /// Consumes the first `copied` events of `peek` (at most `peek.n`): moves

@@ -70,8 +70,9 @@ kb_gone() {
         sleep 0.1; i=$((i + 1))
     done
 }
-# kb_insmod: insmod kbridge.ko once the previous load is gone.
-kb_insmod() { kb_gone; insmod "$KB_KO"; }
+# kb_insmod [PARAM=VALUE...]: insmod kbridge.ko once the previous load is gone.
+# shellcheck disable=SC2120 # callers in other files pass parameters
+kb_insmod() { kb_gone; insmod "$KB_KO" "$@"; }
 load_module() { module_loaded || kb_insmod; }
 unload_module() { ! module_loaded || rmmod kbridge; }
 
