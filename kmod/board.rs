@@ -475,22 +475,13 @@ impl Board {
     /// or a writer that keeps the page busy, takes the lock. EINVAL for an
     /// empty mask or lines that don't exist.
     pub(crate) fn values(&self, mask: u64, out: &mut [u32; abi::MAX_LINES]) -> Result<u64> {
-        let n = self.lines.len();
-        if mask == 0 || (n < 64 && mask >> n != 0) {
-            return Err(EINVAL);
-        }
-        if self.gone() {
-            return Err(ENODEV);
-        }
-        if mask & !self.page_mask == 0 {
+        if self.lock_free(mask)? {
             let fast = self.page.read(PAGE_READ_TRIES, |p| {
-                for (i, v) in out.iter_mut().enumerate() {
-                    *v = match abi::shared_line_offset(i) {
-                        Some(off) if mask & (1u64 << i) != 0 => {
-                            p.read_u32(off + abi::SHARED_LINE_OFF_VALUE)
-                        }
-                        _ => 0,
-                    };
+                *out = [0; abi::MAX_LINES];
+                for i in model::bits(mask) {
+                    if let (Some(off), Some(v)) = (abi::shared_line_offset(i), out.get_mut(i)) {
+                        *v = p.read_u32(off + abi::SHARED_LINE_OFF_VALUE);
+                    }
                 }
                 p.read_u64(abi::SHARED_OFF_SEQ)
             });
@@ -528,7 +519,11 @@ impl Board {
     /// before anything changes (EINVAL: unknown line, input line, value above
     /// the maximum; EBUSY: an LED a trigger drives); a hardware error undoes
     /// what was already written. Returns the sequence number after the changes.
-    pub(crate) fn apply(&self, ops: &[Op], source: u8) -> Result<u64> {
+    pub(crate) fn apply<I>(&self, ops: I, source: u8) -> Result<u64>
+    where
+        I: IntoIterator,
+        I::Item: core::borrow::Borrow<Op>,
+    {
         let done = self.locked(|st, env| st.apply(env, &self.lines, ops, source));
         if done.recorded {
             self.changed();
@@ -581,6 +576,43 @@ impl Board {
     /// peeks again).
     pub(crate) fn consume(&self, cursor: &AtomicU64, peek: &Peek, copied: usize) -> bool {
         self.state.lock().model.consume(cursor, peek, copied)
+    }
+
+    /// The lines in `mask` as bits (on = non-zero value) and the `seq` they
+    /// are consistent with: [`Self::values`] in the form of the page's
+    /// `values_bitmap`, so the lock-free case is two loads.
+    pub(crate) fn bits(&self, mask: u64) -> Result<(u64, u64)> {
+        if self.lock_free(mask)? {
+            let fast = self.page.read(PAGE_READ_TRIES, |p| {
+                (
+                    p.read_u64(abi::SHARED_OFF_VALUES_BITMAP) & mask,
+                    p.read_u64(abi::SHARED_OFF_SEQ),
+                )
+            });
+            if let Some(r) = fast {
+                return Ok(r);
+            }
+        }
+        self.with_state(|st| {
+            let bits = model::bits(mask)
+                .filter(|&i| st.line(i).value != 0)
+                .fold(0u64, |b, i| b | (1u64 << i));
+            (bits, st.seq())
+        })
+    }
+
+    /// Checks a get's `mask` (EINVAL: empty or naming lines that don't
+    /// exist; ENODEV once unbound) and says whether the page can answer it
+    /// without the lock (no LED line in it).
+    fn lock_free(&self, mask: u64) -> Result<bool> {
+        let n = self.lines.len();
+        if mask == 0 || (n < 64 && mask >> n != 0) {
+            return Err(EINVAL);
+        }
+        if self.gone() {
+            return Err(ENODEV);
+        }
+        Ok(mask & !self.page_mask == 0)
     }
 
     /// A reader at `cursor` closes: the events it had already lost to the

@@ -18,10 +18,39 @@ use crate::abi;
 use crate::board::{Board, Iface, Op};
 use crate::sys::uaccess::{Pod, UserPtr};
 
+/// An ioctl struct: every one starts with the caller's `size`.
+trait IocStruct: Pod {
+    fn size(&self) -> u32;
+}
+
+macro_rules! sized {
+    ($($t:ty),*) => {$(
+        impl IocStruct for $t {
+            fn size(&self) -> u32 {
+                self.size
+            }
+        }
+    )*};
+}
+sized!(
+    abi::IocBoardInfo,
+    abi::IocLineInfo,
+    abi::IocValues,
+    abi::IocToggle,
+    abi::IocBits
+);
+
 /// Reads the caller's struct: its `size` word, the v1 part, and checks that
 /// any tail beyond v1 is zero.
-fn read_struct<T: Pod>(arg: usize, known: usize) -> Result<(T, UserPtr)> {
-    let size: u32 = UserPtr::new(arg, 4).read()?;
+///
+/// One copy in the usual case (the v1 struct is readable: its `size` word
+/// decides). When it is not, the `size` word alone is read, so that a
+/// `size` below v1 is still EINVAL and an unreadable struct EFAULT.
+fn read_struct<T: IocStruct>(arg: usize, known: usize) -> Result<(T, UserPtr)> {
+    let (size, whole) = match UserPtr::new(arg, known).read::<T>() {
+        Ok(v) => (v.size(), Some(v)),
+        Err(_) => (UserPtr::new(arg, 4).read::<u32>()?, None),
+    };
     let extra = match abi::check_user_size(size, known) {
         Ok(abi::UserSize::Exact) => 0,
         Ok(abi::UserSize::Larger { extra }) => extra,
@@ -29,7 +58,10 @@ fn read_struct<T: Pod>(arg: usize, known: usize) -> Result<(T, UserPtr)> {
         Err(abi::SizeError::TooBig) => return Err(E2BIG),
     };
     let user = UserPtr::new(arg, known + extra);
-    let v: T = user.read()?;
+    let v: T = match whole {
+        Some(v) => v,
+        None => user.read()?,
+    };
     let mut tail = user.skip(known)?;
     let mut chunk = [0u8; 64];
     while tail.len() > 0 {
@@ -44,22 +76,10 @@ fn read_struct<T: Pod>(arg: usize, known: usize) -> Result<(T, UserPtr)> {
     Ok((v, user))
 }
 
-/// Applies one op per line in `mask`, in line order, built by `op` on the
-/// stack (a mask names at most `abi::MAX_LINES` lines). Its own frame, so
-/// that `dispatch`'s stays small.
-#[inline(never)]
+/// Applies one op per line in `mask`, in line order, built by `op` as the
+/// board walks them (nothing is collected or allocated).
 fn apply_mask(board: &Board, mask: u64, op: impl Fn(usize) -> Op) -> Result<u64> {
-    let mut buf = [Op::Toggle(0); abi::MAX_LINES];
-    let mut n = 0;
-    for i in 0..abi::MAX_LINES {
-        if mask & (1u64 << i) != 0 {
-            if let Some(slot) = buf.get_mut(n) {
-                *slot = op(i);
-                n += 1;
-            }
-        }
-    }
-    board.apply(buf.get(..n).unwrap_or(&[]), abi::SOURCE_IOCTL)
+    board.apply(crate::model::bits(mask).map(op), abi::SOURCE_IOCTL)
 }
 
 pub(crate) fn dispatch(board: &Board, cmd: u32, arg: usize, writable: bool) -> Result {
@@ -118,13 +138,7 @@ pub(crate) fn dispatch(board: &Board, cmd: u32, arg: usize, writable: bool) -> R
         abi::IOC_GET_BITS => {
             let (mut v, user) = read_struct::<abi::IocBits>(arg, abi::IOC_BITS_SIZE_V1)?;
             v.check_input(n).map_err(|_| EINVAL)?;
-            let mut values = [0u32; abi::MAX_LINES];
-            v.seq = board.values(v.mask, &mut values)?;
-            v.bits = values
-                .iter()
-                .enumerate()
-                .filter(|(_, x)| **x != 0)
-                .fold(0u64, |b, (i, _)| b | (1u64 << i));
+            (v.bits, v.seq) = board.bits(v.mask)?;
             user.write_prefix(&v)
         }
         abi::IOC_SET_BITS => {
