@@ -83,18 +83,18 @@ pub const CTX_FIELDS: [(&str, u32, u32); 11] = [
 
 /// Map names in the object (and the kernel), with the file each is pinned as.
 pub const MAPS: [(&str, &str); 3] = [
-    ("kbridge_lines", PIN_LINES),
-    ("kbridge_events", PIN_EVENTS),
-    ("kbridge_stats", PIN_STATS),
+    (abi::BPF_MAP_LINES, PIN_LINES),
+    (abi::BPF_MAP_EVENTS, PIN_EVENTS),
+    (abi::BPF_MAP_STATS, PIN_STATS),
 ];
 /// Pinned line map.
-pub const PIN_LINES: &str = "lines";
+pub const PIN_LINES: &str = abi::BPF_PIN_LINES;
 /// Pinned ring buffer.
-pub const PIN_EVENTS: &str = "events";
+pub const PIN_EVENTS: &str = abi::BPF_PIN_EVENTS;
 /// Pinned statistics map.
-pub const PIN_STATS: &str = "stats";
+pub const PIN_STATS: &str = abi::BPF_PIN_STATS;
 /// Pinned link.
-pub const PIN_LINK: &str = "link";
+pub const PIN_LINK: &str = abi::BPF_PIN_LINK;
 /// Everything [`attach`] pins, in the order [`detach`] removes it (the link first).
 pub const PINS: [&str; 4] = [PIN_LINK, PIN_LINES, PIN_EVENTS, PIN_STATS];
 /// Seeding attempts before [`attach`] gives up on a board that never stops changing.
@@ -103,92 +103,18 @@ pub const SEED_ROUNDS: u32 = 100;
 /// `statfs` magic of bpffs (`BPF_FS_MAGIC`).
 const BPF_FS_MAGIC: i64 = 0xcafe_4a11;
 
+/// One line's entry in the `lines` map: [`abi::BpfLine`] (`struct kbridge_bpf_line`).
+pub type LineEntry = abi::BpfLine;
 /// Size of a [`LineEntry`] in the map.
-pub const LINE_ENTRY_SIZE: usize = 32;
+pub const LINE_ENTRY_SIZE: usize = abi::BPF_LINE_SIZE;
+/// The program's counters: [`abi::BpfStats`] (`struct kbridge_bpf_stats`).
+pub type BpfStats = abi::BpfStats;
 /// Size of the statistics value.
-pub const STATS_SIZE: usize = 24;
+pub const STATS_SIZE: usize = abi::BPF_STATS_SIZE;
 /// [`LineEntry::flags`]: the entry holds a real state (seeded or written by the program).
-pub const LINE_VALID: u8 = 1 << 0;
+pub const LINE_VALID: u8 = abi::BPF_LINE_VALID;
 /// [`LineEntry::flags`]: the entry was last written by the seeding, not by a change.
-pub const LINE_SEEDED: u8 = 1 << 1;
-
-/// One line's entry in the `lines` map (`struct kbridge_bpf_line`, 32 bytes, native endian).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct LineEntry {
-    /// Global sequence number the entry is current as of: the change's when the program wrote
-    /// it, the snapshot's when it was seeded.
-    pub seq: u64,
-    /// `CLOCK_MONOTONIC` nanoseconds of the line's latest change.
-    pub timestamp_ns: u64,
-    /// Changes of the line since the module's probe.
-    pub changes: u64,
-    /// Current logical value.
-    pub value: u32,
-    /// `SOURCE_*` of the latest change.
-    pub source: u8,
-    /// `KIND_*` of the line.
-    pub kind: u8,
-    /// [`LINE_VALID`], [`LINE_SEEDED`].
-    pub flags: u8,
-}
-
-impl LineEntry {
-    /// Decodes the map's bytes.
-    pub fn from_bytes(b: &[u8; LINE_ENTRY_SIZE]) -> Self {
-        LineEntry {
-            seq: u64_at(b, 0),
-            timestamp_ns: u64_at(b, 8),
-            changes: u64_at(b, 16),
-            value: u32::from_ne_bytes([b[24], b[25], b[26], b[27]]),
-            source: b[28],
-            kind: b[29],
-            flags: b[30],
-        }
-    }
-
-    /// Encodes it as the map stores it.
-    pub fn to_bytes(&self) -> [u8; LINE_ENTRY_SIZE] {
-        let mut b = [0u8; LINE_ENTRY_SIZE];
-        b[0..8].copy_from_slice(&self.seq.to_ne_bytes());
-        b[8..16].copy_from_slice(&self.timestamp_ns.to_ne_bytes());
-        b[16..24].copy_from_slice(&self.changes.to_ne_bytes());
-        b[24..28].copy_from_slice(&self.value.to_ne_bytes());
-        b[28] = self.source;
-        b[29] = self.kind;
-        b[30] = self.flags;
-        b
-    }
-}
-
-fn u64_at(b: &[u8], off: usize) -> u64 {
-    let mut x = [0u8; 8];
-    if let Some(s) = b.get(off..off + 8) {
-        x.copy_from_slice(s);
-    }
-    u64::from_ne_bytes(x)
-}
-
-/// The program's counters (`struct kbridge_bpf_stats`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct BpfStats {
-    /// Tracepoint hits since attach.
-    pub events: u64,
-    /// Ring buffer records lost because the ring buffer was full.
-    pub ringbuf_dropped: u64,
-    /// Hits with a line index outside the map (never expected).
-    pub bad_line: u64,
-}
-
-impl BpfStats {
-    /// Decodes the map's bytes.
-    pub fn from_bytes(b: &[u8; STATS_SIZE]) -> Self {
-        BpfStats {
-            events: u64_at(b, 0),
-            ringbuf_dropped: u64_at(b, 8),
-            bad_line: u64_at(b, 16),
-        }
-    }
-}
+pub const LINE_SEEDED: u8 = abi::BPF_LINE_SEEDED;
 
 /// What [`attach`] did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -378,6 +304,7 @@ fn seed(
                 source: info.last_source.map_or(abi::SOURCE_INIT, Source::to_abi),
                 kind: info.kind.to_abi(),
                 flags: LINE_VALID | LINE_SEEDED,
+                reserved: 0,
             };
             lines
                 .set(i, entry.to_bytes(), 0)
@@ -722,21 +649,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn line_entry_round_trips() {
-        let e = LineEntry {
-            seq: 7,
-            timestamp_ns: 123_456_789,
-            changes: 3,
-            value: 255,
-            source: abi::SOURCE_IOCTL,
-            kind: abi::KIND_LED,
-            flags: LINE_VALID | LINE_SEEDED,
-        };
-        assert_eq!(LineEntry::from_bytes(&e.to_bytes()), e);
-        assert_eq!(e.to_bytes()[31], 0);
-    }
-
-    #[test]
     fn object_is_embedded() {
         // An ELF for the BPF machine (EM_BPF = 247) with the program's section.
         assert_eq!(&OBJECT[..4], b"\x7fELF");
@@ -761,13 +673,15 @@ mod tests {
         };
         let lines = map(MAPS[0].0);
         assert_eq!(lines.map_type(), 2); // BPF_MAP_TYPE_ARRAY
-        assert_eq!(lines.key_size(), 4);
+        assert_eq!(lines.key_size() as usize, abi::BPF_KEY_SIZE);
         assert_eq!(lines.value_size() as usize, LINE_ENTRY_SIZE);
         assert_eq!(lines.max_entries() as usize, abi::MAX_LINES);
         let events = map(MAPS[1].0);
         assert_eq!(events.map_type(), 27); // BPF_MAP_TYPE_RINGBUF
+        assert_eq!(events.max_entries(), abi::BPF_RINGBUF_BYTES);
         assert!(events.max_entries().is_power_of_two() && events.max_entries() >= 4096);
         let stats = map(MAPS[2].0);
+        assert_eq!(stats.key_size() as usize, abi::BPF_KEY_SIZE);
         assert_eq!(stats.value_size() as usize, STATS_SIZE);
         assert_eq!(stats.max_entries(), 1);
     }
