@@ -68,6 +68,23 @@ fn result_line(n: u64, outcome: Outcome, case: &str, why: &str) -> String {
     }
 }
 
+/// Replaces the state file's content. An existing file is opened without `O_CREAT`: some
+/// cases report after dropping root, and in a sticky directory such as /tmp
+/// (`fs.protected_regular`) `O_CREAT` on another user's file is refused even when the file
+/// itself is writable (run-all.sh makes it so).
+fn write_state(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(path)
+    {
+        Ok(mut f) => f.write_all(text.as_bytes()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::write(path, text),
+        Err(e) => Err(e),
+    }
+}
+
 /// Collects case results and prints them as they come.
 #[derive(Debug)]
 pub(crate) struct Report {
@@ -93,7 +110,7 @@ impl Report {
             .unwrap_or_default()
             .add(outcome);
         let text = format!("{} {} {}\n", counts.cases, counts.failed, counts.skipped);
-        if let Err(e) = std::fs::write(&self.state, text) {
+        if let Err(e) = write_state(&self.state, &text) {
             eprintln!("kbridge-test: {}: {e}", self.state.display());
         }
         println!("{}", result_line(counts.cases, outcome, case, why));
