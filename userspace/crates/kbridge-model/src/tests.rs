@@ -12,7 +12,9 @@
     clippy::cast_lossless,
     clippy::std_instead_of_core,
     clippy::std_instead_of_alloc,
-    clippy::needless_range_loop
+    clippy::needless_range_loop,
+    // Requests are written as `&[Op]` slices, the way the module's callers pass them.
+    clippy::needless_borrows_for_generic_args
 )]
 
 use core::cell::{Cell, RefCell};
