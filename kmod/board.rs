@@ -36,6 +36,7 @@ pub(crate) use crate::sys::rcu::Published;
 use crate::sys::rcu::Slot;
 use crate::sys::shmem::{PageWriter, SharedPage};
 use crate::sys::uaccess::now_ns;
+use crate::sys::wait::WaitQueue;
 
 /// How kbridge reaches a line.
 pub(crate) enum Hw {
@@ -219,6 +220,10 @@ pub(crate) struct Board {
     /// The netlink event publisher (taken before `state`, never inside it).
     #[pin]
     publisher: Mutex<Publisher>,
+    /// Who waits for the next change (the chardev's blocked readers and
+    /// pollers): woken by the `changed` and `gone` hooks.
+    #[pin]
+    readers: WaitQueue,
 }
 
 /// What the interfaces do when the board changes, so that the board calls
@@ -227,7 +232,7 @@ pub(crate) struct Hooks {
     /// After changes were recorded, with the lock released, in order.
     pub(crate) changed: &'static [fn(&Board)],
     /// Once, when the board is unbound (every operation fails from then on).
-    pub(crate) gone: &'static [fn()],
+    pub(crate) gone: &'static [fn(&Board)],
 }
 
 /// What became of the events the netlink publisher handled (the `netlink`
@@ -363,6 +368,7 @@ impl Board {
                     lost: 0,
                     replies_lost: 0,
                 }),
+                readers <- WaitQueue::new(),
             }),
             GFP_KERNEL,
         )?;
@@ -454,6 +460,11 @@ impl Board {
         self.lines.iter().position(|l| l.name.as_bytes() == name)
     }
 
+    /// Who waits for the next change (see the field).
+    pub(crate) fn readers(&self) -> &WaitQueue {
+        &self.readers
+    }
+
     pub(crate) fn page(&self) -> &SharedPage {
         &self.page
     }
@@ -519,6 +530,8 @@ impl Board {
     /// before anything changes (EINVAL: unknown line, input line, value above
     /// the maximum; EBUSY: an LED a trigger drives); a hardware error undoes
     /// what was already written. Returns the sequence number after the changes.
+    // Not inlined: the model's planning arrays stay out of the callers' frames.
+    #[inline(never)]
     pub(crate) fn apply<I>(&self, ops: I, source: u8) -> Result<u64>
     where
         I: IntoIterator,
@@ -656,7 +669,7 @@ impl Board {
         st.notify = KVec::new();
         drop(st);
         for hook in self.hooks.gone {
-            hook();
+            hook(self);
         }
     }
 

@@ -7,10 +7,11 @@
 //! `kbridge,board` node fails to probe with EBUSY.
 //!
 //! Safe code only: the platform trampolines come from
-//! [`crate::sys::platform::callbacks`], the interrupt and LED-poll callbacks
-//! below touch nothing but the board.
+//! [`crate::sys::platform::callbacks`]; the interrupt handlers ([`Edge`])
+//! and the LED poll ([`LedPoll`]) are per-board jobs that hold the board,
+//! owned by their registrations in [`Bound`], as is `/dev/kbridge`.
 
-use core::ffi::{c_int, c_uint, c_void};
+use core::ffi::c_uint;
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::prelude::*;
 use kernel::sync::Arc;
@@ -60,8 +61,8 @@ impl Drop for Claim {
 /// Everything a bound board registered, torn down in a fixed order by
 /// [`Bound::remove`] (and by drop, on a failed probe).
 struct Bound {
-    irqs: KVec<irq::Registration>,
-    led_poll: Option<work::LedPoll>,
+    irqs: KVec<irq::Registration<Edge>>,
+    led_poll: Option<work::Poll<LedPoll>>,
     misc: Option<chardev::Registration>,
     proc_: Option<procfs::Registration>,
     sysfs: Option<LineDirs>,
@@ -93,13 +94,18 @@ impl Bound {
         b.board.set_notify(s.dirs()?);
         b.sysfs = Some(s);
         b.proc_ = Some(procfs::Registration::new(b.board.clone())?);
-        b.misc = Some(chardev::Registration::new(dev)?);
+        b.misc = Some(chardev::register(dev, b.board.clone())?);
         for (line, irq) in b.board.input_irqs()? {
-            let r = irq::Registration::new(irq, line)?;
+            let edge = Edge {
+                board: b.board.clone(),
+                line,
+            };
+            let r = irq::Registration::new(irq, irq::BOTH_EDGES, edge)?;
             b.irqs.push(r, GFP_KERNEL)?;
         }
         if b.board.lines.iter().any(|l| l.kind == crate::abi::KIND_LED) {
-            b.led_poll = Some(work::LedPoll::new(LED_POLL_MS));
+            let poll = LedPoll(b.board.clone());
+            b.led_poll = Some(work::Poll::new(LED_POLL_MS, poll)?);
         }
         Ok(b)
     }
@@ -138,28 +144,28 @@ impl platform::Driver for Bound {
 /// does. A change outside kbridge produces its event within one period.
 pub(crate) const LED_POLL_MS: c_uint = 100;
 
-/// Called by the glue's delayed work: refreshes the LEDs, returns the delay
-/// until the next check, 0 to stop (no board, or it is going away).
-#[no_mangle]
-extern "C" fn kbridge_rust_led_poll() -> c_uint {
-    let Some(board) = board::current() else {
-        return 0;
-    };
-    match board.with_state(|_| ()) {
-        Ok(()) => LED_POLL_MS,
-        Err(_) => 0,
+/// The bound board's LED poll ([`work::Poll`]).
+struct LedPoll(Arc<Board>);
+
+impl work::Periodic for LedPoll {
+    /// Refreshes the LEDs; stops once the board is going away.
+    fn run(&self) -> c_uint {
+        match self.0.with_state(|_| ()) {
+            Ok(()) => LED_POLL_MS,
+            Err(_) => 0,
+        }
     }
 }
 
-/// IRQ_HANDLED.
-const IRQ_HANDLED: c_uint = 1;
+/// An input line's interrupt ([`irq::Registration`]): the edge becomes a
+/// change with source `hardware`.
+struct Edge {
+    board: Arc<Board>,
+    line: usize,
+}
 
-/// The threaded handler of an input line's interrupt ([`irq::Registration`]):
-/// the cookie is the line; the edge becomes a change with source `hardware`.
-#[no_mangle]
-extern "C" fn kbridge_rust_irq_thread(_irq: c_int, cookie: *mut c_void) -> c_uint {
-    if let Some(board) = board::current() {
-        board.hw_edge(irq::line_of(cookie));
+impl irq::Handler for Edge {
+    fn thread(&self) {
+        self.board.hw_edge(self.line);
     }
-    IRQ_HANDLED
 }

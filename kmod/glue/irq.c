@@ -20,11 +20,12 @@ static irqreturn_t kbridge_glue_irq_thread(int irq, void *cookie)
 	return kbridge_rust_irq_thread(irq, cookie);
 }
 
-int kbridge_glue_request_irq(unsigned int irq, const char *name, void *cookie)
+/* A threaded handler only (no hard-IRQ part): @flags come from Rust. */
+int kbridge_glue_request_irq(unsigned int irq, unsigned long flags,
+			     const char *name, void *cookie)
 {
-	return request_threaded_irq(irq, NULL, kbridge_glue_irq_thread,
-				    IRQF_ONESHOT | IRQF_TRIGGER_RISING |
-				    IRQF_TRIGGER_FALLING, name, cookie);
+	return request_threaded_irq(irq, NULL, kbridge_glue_irq_thread, flags,
+				    name, cookie);
 }
 
 void kbridge_glue_free_irq(unsigned int irq, void *cookie)

@@ -14,6 +14,7 @@
 
 #include <linux/types.h>
 
+struct delayed_work;
 struct device;
 struct file;
 struct gpio_desc;
@@ -21,7 +22,9 @@ struct inode;
 struct kernfs_node;
 struct kobject;
 struct led_classdev;
+struct miscdevice;
 struct poll_table_struct;
+struct wait_queue_head;
 struct proc_dir_entry;
 struct seq_file;
 struct vm_area_struct;
@@ -90,16 +93,25 @@ unsigned long kbridge_glue_copy_from_user(void *to, const void __user *from,
 					  unsigned long n);
 
 /* Character device: misc device + file operations (Rust: chardev.rs). */
-int kbridge_glue_misc_register(struct device *parent);
-void kbridge_glue_misc_deregister(void);
+struct miscdevice *kbridge_glue_misc_alloc(const char *name, umode_t mode,
+					   struct device *parent,
+					   const void *data);
+void kbridge_glue_misc_free(struct miscdevice *misc);
+int kbridge_glue_misc_register(struct miscdevice *misc);
+void kbridge_glue_misc_deregister(struct miscdevice *misc);
+const void *kbridge_glue_misc_open_data(struct file *file);
 void *kbridge_glue_file_private(struct file *file);
 void kbridge_glue_file_set_private(struct file *file, void *data);
 bool kbridge_glue_file_nonblock(struct file *file);
 bool kbridge_glue_file_writable(struct file *file);
-int kbridge_glue_wait_event(bool (*ready)(void *), void *arg);
-void kbridge_glue_poll_wait(struct file *file, struct poll_table_struct *pt);
-bool kbridge_glue_readers_waiting(void);
-void kbridge_glue_wake_readers(__poll_t events);
+/* Wait queues (Rust: wait.rs). */
+void kbridge_glue_init_waitqueue(struct wait_queue_head *wq);
+int kbridge_glue_wait_event(struct wait_queue_head *wq, bool (*ready)(void *),
+			    void *arg);
+void kbridge_glue_poll_wait(struct file *file, struct wait_queue_head *wq,
+			    struct poll_table_struct *pt);
+bool kbridge_glue_has_sleeper(struct wait_queue_head *wq);
+void kbridge_glue_wake_up_poll(struct wait_queue_head *wq, __poll_t events);
 
 /* Implemented in Rust (chardev.rs); the glue's file_operations point at them. */
 int kbridge_rust_open(struct inode *inode, struct file *file);
@@ -160,18 +172,20 @@ ssize_t kbridge_rust_sysfs_store(struct kobject *kobj, unsigned int attr,
 
 /* Input lines' interrupts (Rust: irq.rs). */
 int kbridge_glue_gpiod_to_irq(struct gpio_desc *desc);
-int kbridge_glue_request_irq(unsigned int irq, const char *name, void *cookie);
+int kbridge_glue_request_irq(unsigned int irq, unsigned long flags,
+			     const char *name, void *cookie);
 void kbridge_glue_free_irq(unsigned int irq, void *cookie);
 /* Implemented in Rust (irq.rs). */
 unsigned int kbridge_rust_irq_thread(int irq, void *cookie);
 
-/* Periodic check of LEDs changed behind kbridge's back (Rust: ledpoll.rs).
- * One delayed work: the Rust callback returns the delay in ms until its next
- * run, or 0 to stop. */
-void kbridge_glue_led_poll_start(unsigned int delay_ms);
-void kbridge_glue_led_poll_stop(void);
-/* Implemented in Rust (ledpoll.rs). */
-unsigned int kbridge_rust_led_poll(void);
+/* Self-rearming delayed works embedded in Rust (Rust: work.rs): the Rust
+ * callback returns the delay in ms until the next run, or 0 to stop. */
+void kbridge_glue_delayed_work_init(struct delayed_work *dw);
+void kbridge_glue_delayed_work_start(struct delayed_work *dw,
+				     unsigned int delay_ms);
+void kbridge_glue_delayed_work_cancel(struct delayed_work *dw);
+/* Implemented in Rust (work.rs). */
+unsigned int kbridge_rust_work_run(struct delayed_work *dw);
 
 /* Fault injection (Rust: fault.rs): a debugfs fault attribute for line writes. */
 void kbridge_glue_fault_init(void);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kbridge C glue: the LED poll's delayed work.
+ * kbridge C glue: self-rearming delayed works, embedded in Rust.
  * Each function wraps one kernel construct and holds no logic
  * (rules: kbridge_glue.h); the Rust side is sys/work.rs.
  */
@@ -10,23 +10,29 @@
 
 #include "kbridge_glue.h"
 
-static void kbridge_led_poll_fn(struct work_struct *work);
-static DECLARE_DELAYED_WORK(kbridge_led_poll_work, kbridge_led_poll_fn);
-
-static void kbridge_led_poll_fn(struct work_struct *work)
+/* Runs the Rust work owning @work; it returns the delay in ms until its next
+ * run, or 0 to stop. */
+static void kbridge_glue_work_fn(struct work_struct *work)
 {
-	unsigned int ms = kbridge_rust_led_poll();
+	struct delayed_work *dw = to_delayed_work(work);
+	unsigned int ms = kbridge_rust_work_run(dw);
 
 	if (ms)
-		schedule_delayed_work(&kbridge_led_poll_work, msecs_to_jiffies(ms));
+		schedule_delayed_work(dw, msecs_to_jiffies(ms));
 }
 
-void kbridge_glue_led_poll_start(unsigned int delay_ms)
+void kbridge_glue_delayed_work_init(struct delayed_work *dw)
 {
-	schedule_delayed_work(&kbridge_led_poll_work, msecs_to_jiffies(delay_ms));
+	INIT_DELAYED_WORK(dw, kbridge_glue_work_fn);
 }
 
-void kbridge_glue_led_poll_stop(void)
+void kbridge_glue_delayed_work_start(struct delayed_work *dw,
+				     unsigned int delay_ms)
 {
-	cancel_delayed_work_sync(&kbridge_led_poll_work);
+	schedule_delayed_work(dw, msecs_to_jiffies(delay_ms));
+}
+
+void kbridge_glue_delayed_work_cancel(struct delayed_work *dw)
+{
+	cancel_delayed_work_sync(dw);
 }

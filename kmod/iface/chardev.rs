@@ -4,11 +4,13 @@
 //!
 //! C header: [include/linux/miscdevice.h](srctree/include/linux/miscdevice.h)
 //!
-//! Linux 6.12 has no Rust misc-device or file abstraction, so the glue owns
-//! the `struct miscdevice` and a `file_operations` table (with `.owner`, so the
-//! module can't be unloaded under an open file) whose entries are the
-//! `extern "C"` functions below. Each one turns raw arguments into safe types,
-//! calls safe code and turns the `Result` into an errno.
+//! Linux 6.12 has no Rust misc-device or file abstraction: the registration
+//! is [`crate::sys::misc::Registration`] (one per bound board, holding the
+//! board for `open`), the glue's `file_operations` table (with `.owner`, so
+//! the module can't be unloaded under an open file) has the `extern "C"`
+//! functions below as entries. Each one turns raw arguments into safe
+//! types, calls safe code and turns the `Result` into an errno. Readers
+//! wait on the board's own wait queue ([`Board::readers`]).
 //!
 //! - `read()`: [`abi::EventRecord`]s, blocking or `O_NONBLOCK`; `poll()`.
 //! - `write()`: text commands (`abi::parse_commands`), all-or-nothing.
@@ -21,47 +23,37 @@ use kernel::sync::Arc;
 
 use crate::abi;
 use crate::board::{Board, Iface, Op};
-use crate::sys::ffi;
 use crate::sys::platform::Device;
 use crate::sys::uaccess::UserPtr;
+use crate::sys::{ffi, misc};
+use kernel::bindings;
 
-/// The registered misc device; dropping it deregisters (no new opens after).
-pub(crate) struct Registration(());
+/// `/dev/kbridge` for `board`: mode 0660 (owner root; the udev rule gives
+/// the group), under `parent`; dropping it deregisters (no new opens after).
+pub(crate) type Registration = misc::Registration<Board>;
 
-impl Registration {
-    pub(crate) fn new(parent: &Device<'_>) -> Result<Self> {
-        // SAFETY: the glue's static miscdevice is not registered (one
-        // Registration per bound board, and kbridge binds one board).
-        kernel::error::to_result(unsafe { ffi::kbridge_glue_misc_register(parent.as_raw()) })?;
-        Ok(Registration(()))
-    }
+/// Registers `/dev/kbridge` for `board`.
+pub(crate) fn register(parent: &Device<'_>, board: Arc<Board>) -> Result<Registration> {
+    misc::Registration::new(c"kbridge", MODE, parent, board)
 }
 
-impl Drop for Registration {
-    fn drop(&mut self) {
-        // SAFETY: registered in `new`.
-        unsafe { ffi::kbridge_glue_misc_deregister() };
-    }
-}
+/// rw-rw----.
+const MODE: ffi::umode_t =
+    (bindings::S_IRUSR | bindings::S_IWUSR | bindings::S_IRGRP | bindings::S_IWGRP) as ffi::umode_t;
 
 /// Wakes blocked readers and pollers after a change (EPOLLIN): the board's
 /// `changed` hook. With nobody waiting this is one barrier and a load:
 /// `wq_has_sleeper()` pairs with the waiter's barrier, so a reader that is
 /// about to sleep either sees the new `seq` or is seen here.
-pub(crate) fn wake_readers_on_change(_board: &Board) {
-    // SAFETY: the glue's wait queue is static.
-    if unsafe { ffi::kbridge_glue_readers_waiting() } {
-        // SAFETY: as above.
-        unsafe { ffi::kbridge_glue_wake_readers(POLL_READABLE) };
-    }
+pub(crate) fn wake_readers_on_change(board: &Board) {
+    board.readers().wake_if_waiting(POLL_READABLE);
 }
 
 /// Wakes every blocked reader and poller because the board is gone
 /// (EPOLLIN | EPOLLHUP | EPOLLERR): epoll waits for any of them, whatever
 /// events it asked for, all see the hang-up.
-pub(crate) fn wake_readers_gone() {
-    // SAFETY: the glue's wait queue is static.
-    unsafe { ffi::kbridge_glue_wake_readers(POLL_READABLE | POLL_GONE) };
+pub(crate) fn wake_readers_gone(board: &Board) {
+    board.readers().wake_if_waiting(POLL_READABLE | POLL_GONE);
 }
 
 /// Per-open-file state: the board and this reader's position in the events.
@@ -92,9 +84,12 @@ unsafe fn open_file<'a>(file: *mut ffi::file) -> Option<&'a OpenFile> {
 
 #[no_mangle]
 unsafe extern "C" fn kbridge_rust_open(_inode: *mut ffi::inode, file: *mut ffi::file) -> c_int {
-    let Some(board) = crate::board::current() else {
+    // SAFETY: this is the open of a file of a `Registration` (the glue's
+    // fops are used by no other device), before its private data is replaced.
+    let board = unsafe { Registration::opened(file) };
+    if board.gone() {
         return ENODEV.to_errno();
-    };
+    }
     let cursor = AtomicU64::new(board.seq());
     match KBox::new(OpenFile { board, cursor }, GFP_KERNEL) {
         Ok(of) => {
@@ -165,9 +160,7 @@ fn read(of: &OpenFile, file: *mut ffi::file, user: UserPtr) -> Result<usize> {
         }
         let arg = (of as *const OpenFile).cast_mut().cast::<c_void>();
         // SAFETY: `ready_cb` only reads the `OpenFile`, which outlives the wait.
-        if unsafe { ffi::kbridge_glue_wait_event(Some(ready_cb), arg) } != 0 {
-            return Err(ERESTARTSYS);
-        }
+        unsafe { of.board.readers().wait(ready_cb, arg) }?;
     }
 }
 
@@ -273,7 +266,7 @@ unsafe extern "C" fn kbridge_rust_poll(
         return POLL_GONE;
     };
     // SAFETY: `file` and `pt` come from the VFS poll call.
-    unsafe { ffi::kbridge_glue_poll_wait(file, pt) };
+    unsafe { of.board.readers().poll_wait(file, pt) };
     if of.board.gone() {
         POLL_GONE
     } else if of.ready() {

@@ -27,6 +27,9 @@ macro_rules! opaque {
 pub(crate) use opaque;
 
 opaque! {
+    /// `struct delayed_work` (embedded in Rust as `bindings::delayed_work`,
+    /// see `crate::sys::work`).
+    delayed_work;
     /// `struct device`.
     device;
     /// `struct file`.
@@ -41,6 +44,8 @@ opaque! {
     kobject;
     /// `struct led_classdev`.
     led_classdev;
+    /// `struct miscdevice`.
+    miscdevice;
     /// `struct poll_table_struct`.
     poll_table_struct;
     /// `struct proc_dir_entry`.
@@ -49,7 +54,14 @@ opaque! {
     seq_file;
     /// `struct vm_area_struct`.
     vm_area_struct;
+    /// `struct wait_queue_head` (embedded in Rust as `bindings::wait_queue_head`,
+    /// see `crate::sys::wait`).
+    wait_queue_head;
 }
+
+/// `umode_t`: file mode bits.
+#[allow(non_camel_case_types)]
+pub(crate) type umode_t = u16;
 
 /// `enum kbridge_attr` of the glue header: which sysfs attribute a callback serves.
 pub(crate) const ATTR_VALUE: c_uint = 0;
@@ -131,22 +143,38 @@ extern "C" {
         n: c_ulong,
     ) -> c_ulong;
 
-    pub(crate) fn kbridge_glue_misc_register(parent: *mut device) -> c_int;
-    pub(crate) fn kbridge_glue_misc_deregister();
+    pub(crate) fn kbridge_glue_misc_alloc(
+        name: *const c_char,
+        mode: umode_t,
+        parent: *mut device,
+        data: *const c_void,
+    ) -> *mut miscdevice;
+    pub(crate) fn kbridge_glue_misc_free(misc: *mut miscdevice);
+    pub(crate) fn kbridge_glue_misc_register(misc: *mut miscdevice) -> c_int;
+    pub(crate) fn kbridge_glue_misc_deregister(misc: *mut miscdevice);
+    pub(crate) fn kbridge_glue_misc_open_data(file: *mut file) -> *const c_void;
     pub(crate) fn kbridge_glue_file_private(file: *mut file) -> *mut c_void;
     pub(crate) fn kbridge_glue_file_set_private(file: *mut file, data: *mut c_void);
     pub(crate) fn kbridge_glue_file_nonblock(file: *mut file) -> bool;
     pub(crate) fn kbridge_glue_file_writable(file: *mut file) -> bool;
+
+    pub(crate) fn kbridge_glue_init_waitqueue(wq: *mut wait_queue_head);
     pub(crate) fn kbridge_glue_wait_event(
+        wq: *mut wait_queue_head,
         ready: Option<unsafe extern "C" fn(arg: *mut c_void) -> bool>,
         arg: *mut c_void,
     ) -> c_int;
-    pub(crate) fn kbridge_glue_poll_wait(file: *mut file, pt: *mut poll_table_struct);
-    pub(crate) fn kbridge_glue_readers_waiting() -> bool;
-    pub(crate) fn kbridge_glue_wake_readers(events: c_uint);
+    pub(crate) fn kbridge_glue_poll_wait(
+        file: *mut file,
+        wq: *mut wait_queue_head,
+        pt: *mut poll_table_struct,
+    );
+    pub(crate) fn kbridge_glue_has_sleeper(wq: *mut wait_queue_head) -> bool;
+    pub(crate) fn kbridge_glue_wake_up_poll(wq: *mut wait_queue_head, events: c_uint);
 
-    pub(crate) fn kbridge_glue_led_poll_start(delay_ms: c_uint);
-    pub(crate) fn kbridge_glue_led_poll_stop();
+    pub(crate) fn kbridge_glue_delayed_work_init(dw: *mut delayed_work);
+    pub(crate) fn kbridge_glue_delayed_work_start(dw: *mut delayed_work, delay_ms: c_uint);
+    pub(crate) fn kbridge_glue_delayed_work_cancel(dw: *mut delayed_work);
 
     pub(crate) fn kbridge_glue_get_zeroed_page() -> c_ulong;
     pub(crate) fn kbridge_glue_free_page(addr: c_ulong);
@@ -187,6 +215,7 @@ extern "C" {
     pub(crate) fn kbridge_glue_gpiod_to_irq(desc: *mut gpio_desc) -> c_int;
     pub(crate) fn kbridge_glue_request_irq(
         irq: c_uint,
+        flags: c_ulong,
         name: *const c_char,
         cookie: *mut c_void,
     ) -> c_int;

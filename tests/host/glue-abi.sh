@@ -8,7 +8,7 @@ bindgen=$(kb_bindgen_path "$KB_BINDGEN_6_12")
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 # The header only needs the basic types from <linux/types.h>.
 mkdir -p "$tmp/inc/linux"
-printf "#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\ntypedef uint64_t u64;\ntypedef long ssize_t;\ntypedef long long loff_t;\ntypedef unsigned int __poll_t;\n#define __user\n" > "$tmp/inc/linux/types.h"
+printf "#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\ntypedef uint64_t u64;\ntypedef long ssize_t;\ntypedef long long loff_t;\ntypedef unsigned int __poll_t;\ntypedef unsigned short umode_t;\n#define __user\n" > "$tmp/inc/linux/types.h"
 for h in "$KB_ROOT"/kmod/glue/kbridge_*.h; do echo "#include \"$h\""; done > "$tmp/all.h"
 "$bindgen" "$tmp/all.h" --allowlist-function 'kbridge_.*' --use-core \
     --ctypes-prefix core::ffi --no-layout-tests --opaque-type '.*' -o "$tmp/gen.rs" \
