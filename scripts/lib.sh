@@ -30,6 +30,7 @@ kb_lane_bindgen() {
     esac
 }
 kb_bindgen_path() { echo "$KB_CACHE/tools/bindgen-$1/bin/bindgen"; }
+kb_cargo_fuzz_path() { echo "$KB_CACHE/tools/cargo-fuzz-$KB_CARGO_FUZZ/bin/cargo-fuzz"; }
 
 # Arguments every kernel/module make invocation needs for a lane.
 # Lane 6.12 (the gate, also booted by lane rpi4) builds the way oe-core builds

@@ -2,7 +2,8 @@
 # Idempotent host set-up for a Debian bookworm x86_64 machine: Debian packages
 # (bookworm only; never sid or trixie), arm64 multiarch std, bindgen-cli per
 # kernel lane into the cache's tools dir, busybox-static:arm64 unpacked (not
-# installed). Quick (about a second) when everything is already there.
+# installed); with --cargo-fuzz also cargo-fuzz (scripts/fuzz-host.sh). Quick
+# (about a second) when everything is already there.
 . "$(dirname "$0")/lib.sh"
 
 SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
@@ -71,6 +72,18 @@ for v in $(printf '%s\n' "$KB_BINDGEN_6_12" "$KB_BINDGEN_LATEST" | sort -u); do
     "$KB_CARGO" install -q bindgen-cli --version "$v" --locked --root "$KB_CACHE/tools/bindgen-$v" \
         || kb_die "cargo install bindgen-cli $v failed"
 done
+
+# --- cargo-fuzz, on demand -----------------------------------------------------
+# Only the host fuzz targets use it, and scripts/fuzz-host.sh asks for it
+# (`setup-host.sh --cargo-fuzz`): building it takes about 2 minutes.
+if [ "${1:-}" = --cargo-fuzz ]; then
+    cf=$(kb_cargo_fuzz_path)
+    if ! { [ -x "$cf" ] && "$cf" --version 2>/dev/null | grep -q " $KB_CARGO_FUZZ\$"; }; then
+        kb_log "building cargo-fuzz $KB_CARGO_FUZZ (about 2 minutes)"
+        "$KB_CARGO" install -q cargo-fuzz --version "$KB_CARGO_FUZZ" --locked \
+            --root "$KB_CACHE/tools/cargo-fuzz-$KB_CARGO_FUZZ" || kb_die "cargo install cargo-fuzz $KB_CARGO_FUZZ failed"
+    fi
+fi
 
 # --- busybox for the guest ------------------------------------------------------
 bb="$KB_CACHE/busybox/bin/busybox"

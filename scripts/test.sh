@@ -21,6 +21,24 @@ step() {
     if "$@" >"$log" 2>&1; then pass "$name"; else tail -40 "$log"; fail "$name" "'$*' failed"; fi
     rm -f "$log"
 }
+# counted PREFIX CMD...: a script that prints one "PASS|FAIL|SKIP <check>[: reason]" line
+# per check; each line counts (as PREFIX<check>), and a non-zero exit with no FAIL line is
+# one more failure.
+counted() {
+    local prefix=$1 log rc verdict check rest; shift
+    log=$(mktemp)
+    "$@" >"$log" 2>&1 && rc=0 || rc=$?
+    cat "$log"
+    while read -r verdict check rest; do
+        case "$verdict" in
+            PASS) passed=$((passed + 1)) ;;
+            FAIL) failed=$((failed + 1)); failures+=("$prefix$check $rest") ;;
+            SKIP) skipped=$((skipped + 1)); skips+=("$prefix$check $rest") ;;
+        esac
+    done < <(grep -E '^(PASS|FAIL|SKIP) ' "$log")
+    if [ "$rc" != 0 ] && ! grep -q '^FAIL ' "$log"; then fail "$prefix${1##*/}" "'$*' exited $rc"; fi
+    rm -f "$log"
+}
 
 "$KB_ROOT/scripts/setup-host.sh"
 
@@ -42,7 +60,8 @@ trap 'kill $kbuilds 2>/dev/null || true' EXIT
 
 # --- host: user space ----------------------------------------------------------
 ws="$KB_ROOT/userspace/Cargo.toml"
-step host/userspace-fmt "$KB_CARGO" fmt --manifest-path "$ws" --all -- --check
+step host/userspace-fmt sh -c '"$1" fmt --manifest-path "$2/Cargo.toml" --all -- --check \
+    && "$1" fmt --manifest-path "$2/fuzz/Cargo.toml" --all -- --check' sh "$KB_CARGO" "$KB_ROOT/userspace"
 step host/userspace-clippy "$KB_CARGO" clippy -q --locked --manifest-path "$ws" --workspace --all-targets -- -D warnings
 # cargo test: every test counts on its own.
 log=$(mktemp)
@@ -54,6 +73,8 @@ echo "cargo test: $p passed, $f failed, $i ignored"
 if [ "$rc" != 0 ] && [ "$f" = 0 ]; then tail -40 "$log"; fail host/cargo-test "cargo test exited $rc"; fi
 [ "$f" = 0 ] || grep -E '^(test .* FAILED|---- )' "$log" | head -20
 rm -f "$log"
+# cargo-fuzz targets (userspace/fuzz), FUZZ_SECONDS each (default 20): one count per target.
+counted host/ "$KB_ROOT/scripts/fuzz-host.sh"
 
 # --- host: kernel module sources -----------------------------------------------
 step host/kmod-fmt rustfmt --check --edition 2021 --config-path "$KB_ROOT/kmod/.rustfmt.toml" "$KB_ROOT"/kmod/*.rs
@@ -67,20 +88,7 @@ step host/kernel-check "$KB_ROOT/tests/host/kernel-check.sh"
 step host/ktap "$KB_ROOT/tests/host/ktap-check.sh"
 
 # --- host: Yocto layer ----------------------------------------------------------
-if [ -x "$KB_ROOT/scripts/check-layer.sh" ]; then
-    log=$(mktemp)
-    "$KB_ROOT/scripts/check-layer.sh" >"$log" 2>&1 && rc=0 || rc=$?
-    cat "$log"
-    while read -r verdict name rest; do
-        case "$verdict" in
-            PASS) passed=$((passed + 1)) ;;
-            FAIL) failed=$((failed + 1)); failures+=("layer/$name $rest") ;;
-            SKIP) skipped=$((skipped + 1)); skips+=("layer/$name $rest") ;;
-        esac
-    done < <(grep -E '^(PASS|FAIL|SKIP) ' "$log")
-    if [ "$rc" != 0 ] && ! grep -q '^FAIL ' "$log"; then fail layer/check-layer "scripts/check-layer.sh exited $rc"; fi
-    rm -f "$log"
-fi
+if [ -x "$KB_ROOT/scripts/check-layer.sh" ]; then counted layer/ "$KB_ROOT/scripts/check-layer.sh"; fi
 
 # --- guest: each kernel lane ------------------------------------------------------
 step build/agent-aarch64 "$KB_ROOT/scripts/build-agent.sh"

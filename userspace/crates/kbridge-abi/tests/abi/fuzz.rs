@@ -1,9 +1,9 @@
-//! Fuzzing, the stable-toolchain way: every input the kernel parses or validates on behalf of
-//! user space (chardev text commands, sysfs values, ioctl structs, netlink attribute streams),
-//! as arbitrary bytes and as well-formed values, through proptest. Each property runs a fixed
-//! number of cases (PROPTEST_CASES overrides it; the default keeps `cargo test` to seconds), so
-//! it is bounded in time like a `cargo fuzz -max_total_time` run. (cargo-fuzz itself needs a
-//! nightly compiler and libFuzzer, which the Debian toolchain this project builds with lacks.)
+//! Property tests of every input the kernel parses or validates on behalf of user space
+//! (chardev text commands, sysfs values, ioctl structs, netlink attribute streams), as
+//! arbitrary bytes and as well-formed values, through proptest. Each property runs a fixed
+//! number of cases (PROPTEST_CASES overrides it; the default keeps `cargo test` to seconds).
+//! The coverage-guided counterpart is the cargo-fuzz targets in `userspace/fuzz`
+//! (scripts/fuzz-host.sh, docs/testing.md).
 //!
 //! What must hold: no panic on any input; what parses, prints back to itself; the validators
 //! accept exactly what their rules say.
