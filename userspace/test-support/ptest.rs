@@ -70,9 +70,9 @@ pub(crate) fn skip(why: &str) {
 /// or `target/<profile>/kbridge` for a test in `target/<profile>/deps/`). Not `env!`: the
 /// compile-time path would be a build path in the ptest binary.
 pub(crate) fn kbridge_bin() -> PathBuf {
-    if let Some(bin) =
-        std::env::var_os("KBRIDGE_BIN").or_else(|| std::env::var_os("CARGO_BIN_EXE_kbridge"))
-    {
+    // (An empty KBRIDGE_BIN: run-ptest found no kbridge on PATH; then the panic below.)
+    let set = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    if let Some(bin) = set("KBRIDGE_BIN").or_else(|| set("CARGO_BIN_EXE_kbridge")) {
         return bin.into();
     }
     let exe = std::env::current_exe().expect("the test binary's own path");
