@@ -25,6 +25,16 @@
 #       --meta-openembedded DIR --meta-raspberrypi DIR [--machines "M..."] [--modes "repo alone"]
 #   (or KBRIDGE_BITBAKE_DIR, KBRIDGE_OE_CORE_DIR, KBRIDGE_META_YOCTO_DIR,
 #    KBRIDGE_META_OPENEMBEDDED_DIR, KBRIDGE_META_RASPBERRYPI_DIR)
+#   --kernel-cache DIR (KBRIDGE_KERNEL_CACHE_DIR): a yocto-kernel-cache git
+#     directory; the kernels' SRCREV_meta must have kernel-rust.scc in it
+#     (SKIP, saying why, without it or when the revision is not in it).
+#   KBRIDGE_FETCH_CRATES=N|all: opt-in, downloads: N of the agent's crates
+#     (or all) through bitbake's crate:// fetcher from crates.io, sha256
+#     checked and unpacked, once (repo-qemuarm64), with bitbake's fetcher API;
+#     then `bitbake kbridge -c unpack` for real in a build directory of its own
+#     (network on, uninative off: its loader comes from yoctoproject.org; about
+#     6 minutes for the parse). SKIP otherwise.
+#   Last line: "yocto-parse: P PASS, F FAIL, S SKIP".
 #
 # Without them it prints "SKIP yocto-parse: ..." and exits 0. FAIL on any
 # ERROR, and on any WARNING that names meta-kbridge or a kbridge recipe
@@ -49,6 +59,7 @@ bitbake_dir=${KBRIDGE_BITBAKE_DIR:-}
 oecore_dir=${KBRIDGE_OE_CORE_DIR:-}
 metayocto_dir=${KBRIDGE_META_YOCTO_DIR:-}
 rpi_dir=${KBRIDGE_META_RASPBERRYPI_DIR:-}
+kcache_dir=${KBRIDGE_KERNEL_CACHE_DIR:-}
 metaoe_dir=${KBRIDGE_META_OPENEMBEDDED_DIR:-}
 machines="qemuarm64 raspberrypi4-64 raspberrypi5"
 modes="repo alone"
@@ -59,9 +70,10 @@ while [ $# -gt 0 ]; do
         --meta-yocto) metayocto_dir=$2; shift 2 ;;
         --meta-raspberrypi) rpi_dir=$2; shift 2 ;;
         --meta-openembedded) metaoe_dir=$2; shift 2 ;;
+        --kernel-cache) kcache_dir=$2; shift 2 ;;
         --machines) machines=$2; shift 2 ;;
         --modes) modes=$2; shift 2 ;;
-        -h|--help) sed -n '2,43p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,53p' "$0"; exit 0 ;;
         *) echo "unknown argument $1 (--help)" >&2; exit 2 ;;
     esac
 done
@@ -99,6 +111,8 @@ if ! locale -a 2>/dev/null | grep -qix 'en_US.utf-\?8'; then
 fi
 
 failed=0
+summary=$(mktemp)
+trap 'rm -f "$summary"' EXIT
 # write_conf BUILDDIR KBRIDGE_DIR KASFILE...: conf/{bblayers,local,site,sanity}.conf,
 # with the kbridge repository of the kas files at KBRIDGE_DIR.
 write_conf() {
@@ -153,10 +167,12 @@ check_config() {
     ( cd "$builddir" && env -i HOME="$builddir" LANG=en_US.UTF-8 LC_ALL=en_US.UTF-8 \
         PATH="$builddir/bin:$bitbake_dir/bin:$oecore_dir/scripts:/usr/local/bin:/usr/bin:/bin" \
         PYTHONPATH="$bitbake_dir/lib" BUILDDIR="$builddir" \
+        KBRIDGE_KERNEL_CACHE_DIR="$kcache_dir" KBRIDGE_FETCH_CRATES="${KBRIDGE_FETCH_CRATES:-}" \
         python3 "$root/scripts/yocto_checks.py" "${name#*-}" "${name%%-*}" "$root" "$3" ) >"$log" 2>&1
     rc=$?
     verdict "yocto-parse-$name [parse + graph + checks, $(( $(date +%s) - start )) s]" $rc "$log"
-    grep -E '^(PASS|FAIL) ' "$log"
+    grep -E '^(PASS|FAIL|SKIP) ' "$log"
+    grep -E '^(PASS|FAIL|SKIP) ' "$log" >>"$summary"
     grep -q '^FAIL ' "$log" && failed=1
     return 0
 }
@@ -168,12 +184,60 @@ verdict() {
     others=$(grep -E '^WARNING:' "$log" | grep -viE 'meta-kbridge|kbridge' || true)
     if ! grep -q '^NOTE: parse complete' "$log" || grep -q '^ERROR:' "$log" || [ -n "$ours" ]; then
         echo "FAIL $name: exit $rc, log $log"
+        echo "FAIL $name" >>"$summary"
         { grep -E '^(ERROR|WARNING):' "$log" || tail -20 "$log"; } | head -30 | sed 's/^/    /'
         failed=1
         return
     fi
+    echo "PASS $name" >>"$summary"
     echo "PASS $name ($(grep -m1 -oE 'Parsing of [0-9]+ \.bb files complete[^.]*' "$log" || echo ok))"
     [ -z "$others" ] || printf '%s\n' "$others" | sort -u | sed 's/^/    (not ours) /'
+}
+
+# fetch_tasks: with KBRIDGE_FETCH_CRATES, the agent's do_fetch and do_unpack run
+# for real by bitbake (repo mode, qemuarm64), in a build directory of their own
+# with the network on: every crate from crates.io through the crate:// fetcher,
+# its sha256sum checked, unpacked into the recipe's cargo_home/bitbake.
+fetch_tasks() {
+    local name=yocto-fetch-tasks-repo-qemuarm64 builddir=$cache/yocto-parse/fetch-qemuarm64 log rc want got start out
+    if [ -z "${KBRIDGE_FETCH_CRATES:-}" ]; then
+        echo "SKIP $name: opt-in (KBRIDGE_FETCH_CRATES=N|all; downloads every crate)" | tee -a "$summary"
+        return
+    fi
+    log=$builddir/bitbake.log
+    if ! out=$(write_conf "$builddir" "$root" kas.yml 2>&1); then
+        echo "FAIL $name: writing conf from kas.yml: $out" | tee -a "$summary"; failed=1; return
+    fi
+    cat >"$builddir/conf/site.conf" <<EOF
+# yocto-parse.sh, KBRIDGE_FETCH_CRATES: the agent's do_fetch/do_unpack for real,
+# from the crates registry only (no mirrors).
+BB_NO_NETWORK = "0"
+DL_DIR = "$builddir/downloads"
+PREMIRRORS = ""
+MIRRORS = ""
+# uninative's loader comes from downloads.yoctoproject.org at build start; the
+# fetch and unpack tasks do not need it.
+INHERIT:remove = "uninative"
+EOF
+    rm -rf "$builddir/downloads" "$builddir"/tmp/work/*/kbridge "$builddir"/tmp/stamps/*/kbridge
+    start=$(date +%s)
+    mkdir -p "$builddir/bin"
+    ln -sf "$clang" "$builddir/bin/clang"
+    ( cd "$builddir" && env -i HOME="$builddir" LANG=en_US.UTF-8 LC_ALL=en_US.UTF-8 \
+        PATH="$builddir/bin:$bitbake_dir/bin:$oecore_dir/scripts:/usr/local/bin:/usr/bin:/bin" \
+        BUILDDIR="$builddir" bitbake kbridge -c unpack ) >"$log" 2>&1
+    rc=$?
+    want=$(grep -c 'crate://' "$root/meta-kbridge/recipes-kbridge/kbridge/kbridge-crates.inc")
+    got=$(find "$builddir"/tmp/work/*/kbridge/*/sources/cargo_home/bitbake -mindepth 2 -maxdepth 2 \
+          -name .cargo-checksum.json 2>/dev/null | wc -l)
+    if [ $rc -ne 0 ] || grep -q '^ERROR:' "$log" || [ "$got" -ne "$want" ]; then
+        echo "FAIL $name: bitbake exit $rc, $got of $want crates unpacked, log $log" | tee -a "$summary"
+        { grep -E '^(ERROR|WARNING):' "$log" || tail -20 "$log"; } | head -20 | sed 's/^/    /'
+        failed=1
+        return
+    fi
+    echo "PASS $name [bitbake kbridge -c unpack, $(( $(date +%s) - start )) s]: $got of $want crates" \
+         "fetched and unpacked ($(grep -m1 -o 'Tasks Summary.*' "$log"))" | tee -a "$summary"
 }
 
 # The layer alone: a copy of meta-kbridge/ with nothing around it, building
@@ -215,4 +279,7 @@ EOF
         check_config "$mode-$machine" "$builddir" "$kbdir/meta-kbridge"
     done
 done
+case " $machines " in *" qemuarm64 "*) case " $modes " in *" repo "*) fetch_tasks ;; esac ;; esac
+echo "yocto-parse: $(grep -c '^PASS ' "$summary") PASS, $(grep -c '^FAIL ' "$summary") FAIL," \
+     "$(grep -c '^SKIP ' "$summary") SKIP"
 exit $failed

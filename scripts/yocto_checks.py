@@ -18,6 +18,12 @@ def check(name, ok, why=''):
     if not ok:
         failed.append(name)
 
+def skip(name, why):
+    print('SKIP yocto-%s-%s: %s' % (name, tag, why), flush=True)
+
+def git(gitdir, *args):
+    return subprocess.run(['git', '--git-dir', gitdir] + list(args), capture_output=True, text=True)
+
 def prefixes(flags, options):
     """The FROM of every OPTION=FROM=TO in FLAGS."""
     out = []
@@ -137,6 +143,37 @@ with bb.tinfoil.Tinfoil(tracking=False) as tf:
           'LICENSE %r: no crate licences (KBRIDGE_CRATES_LICENSE)' % lic if not crates else
           'LICENSE lacks %s; unknown to OE: %s' % (' '.join(sorted(missing)), ' '.join(sorted(unknown))))
 
+    # Item 2 (ptest): the agent's run-ptest sets KBRIDGE_PTEST=1 (the tests that need the
+    # source tree then report SKIP instead of failing), and the list of binaries ptest-cargo
+    # installs keeps only cargo's test harnesses, not the kbridge binary it also builds.
+    why = []
+    if agent.getVar('PTEST_ENABLED') != '1':
+        why.append('ptest is not enabled (DISTRO_FEATURES)')
+    runs = [u for u in agent.getVar('SRC_URI').split() if u.split(';')[0] == 'file://run-ptest']
+    script = bb.fetch2.Fetch(runs, agent).localpath(runs[0]) if runs else ''
+    if not (script and os.path.isfile(script) and re.search(r'^KBRIDGE_PTEST=1$', open(script).read(), re.M)
+            and re.search(r'^export .*KBRIDGE_PTEST', open(script).read(), re.M)):
+        why.append('no run-ptest in SRC_URI that exports KBRIDGE_PTEST=1')
+    func = 'kbridge_ptest_only_harnesses'
+    if func not in (agent.getVarFlag('do_compile_ptest_cargo', 'postfuncs') or '').split():
+        why.append('do_compile_ptest_cargo has no %s postfunc' % func)
+    else:
+        listing = os.path.join(tempfile.mkdtemp(), 'test_binaries_list')
+        harness = '/b/target/aarch64-poky-linux/release/deps/cli-0123456789abcdef'
+        with open(listing, 'w') as f:
+            f.write(harness + '\n/b/target/aarch64-poky-linux/release/kbridge\n')
+        class Data:  # the one variable the function reads
+            def getVar(self, name):
+                return listing if name == 'CARGO_TEST_BINARIES_FILES' else agent.getVar(name)
+        body = agent.getVar(func)
+        scope = {'bb': bb, 'os': os}
+        exec('def f(d):\n' + ''.join('    ' + l + '\n' for l in body.splitlines()), scope)
+        scope['f'](Data())
+        kept = open(listing).read().split()
+        if kept != [harness]:
+            why.append('%s keeps %s of a harness and the kbridge binary' % (func, kept))
+    check('agent-ptest', not why, '; '.join(why))
+
     # Item 3: kernel-yocto merges the SRC_URI fragments, then KERNEL_FEATURES
     # in order; the board's GPIO_SIM=y must come after every gpio feature.
     if machine.startswith('qemu'):
@@ -178,6 +215,101 @@ with bb.tinfoil.Tinfoil(tracking=False) as tf:
               and (not machine.startswith('qemu') or 'CONFIG_GPIO_SIM=y' in bad.stdout),
               'complete .config: rc %d %s; without CONFIG_RUST: rc %d %s' % (
                   good.returncode, good.stdout.strip()[-200:], bad.returncode, bad.stdout.strip()[-200:]))
+
+    # Item 7: the kernel-cache revision the kernel recipe pins (SRCREV_meta) carries the
+    # feature KERNEL_FEATURES "rust" becomes (kernel-yocto.bbclass; a fatal "Feature not
+    # found" in do_kernel_metadata otherwise). Needs a yocto-kernel-cache git checkout
+    # (KBRIDGE_KERNEL_CACHE_DIR) that has the revision; skipped, saying so, otherwise.
+    feature = 'features/kernel-rust/kernel-rust.scc'
+    meta = [u for u in kernel.getVar('SRC_URI').split() if 'type=kmeta' in u and 'name=meta' in u]
+    rev = kernel.getVar('SRCREV_meta') or ''
+    branch = (re.findall(r';branch=([^;]+)', meta[0]) or ['?'])[0] if meta else '?'
+    kc = os.environ.get('KBRIDGE_KERNEL_CACHE_DIR', '')
+    what = '%s %s at SRCREV_meta %s (branch %s)' % (kernel_pn, feature, rev, branch)
+    if 'rust' not in kernel.getVar('KERNEL_FEATURES').split():
+        check('kernel-rust-scc', False, '"rust" is not in %s\'s KERNEL_FEATURES' % kernel_pn)
+    elif not meta or not re.fullmatch(r'[0-9a-f]{40}', rev):
+        check('kernel-rust-scc', False, 'no kmeta SRC_URI entry with a pinned SRCREV_meta (%r)' % rev)
+    elif not kc:
+        skip('kernel-rust-scc', 'no yocto-kernel-cache checkout (KBRIDGE_KERNEL_CACHE_DIR): %s unchecked' % what)
+    elif git(kc, 'cat-file', '-e', rev + '^{commit}').returncode:
+        tip = git(kc, 'log', '-1', '--format=%H %cs', branch).stdout.strip() or 'none'
+        since = git(kc, 'log', '--diff-filter=A', '--format=%h %cs', branch, '--', feature).stdout.split('\n')[0]
+        has = git(kc, 'cat-file', '-e', '%s:%s' % (branch, feature)).returncode == 0
+        skip('kernel-rust-scc', '%s: the revision is not in %s (its %s is %s, %s; added there in %s)' % (
+            what, kc, branch, tip, 'which has it' if has else 'WITHOUT it', since or 'never'))
+    else:
+        check('kernel-rust-scc', git(kc, 'cat-file', '-e', '%s:%s' % (rev, feature)).returncode == 0,
+              '%s: not there; do_kernel_metadata would stop with "Feature not found"' % what)
+
+    # The fetch that needs no build (opt-in, downloads): the agent's crates through
+    # bitbake's own crate:// fetcher from the crates registry, each checked against its
+    # SRC_URI sha256sum, then unpacked; and a wrong checksum refused. KBRIDGE_FETCH_CRATES=N
+    # crates (spread over the list), or "all". DL_DIR: the build directory's
+    # crates-downloads/, emptied first.
+    want = os.environ.get('KBRIDGE_FETCH_CRATES', '')
+    crates = [u for u in agent.getVar('SRC_URI').split() if u.startswith('crate://')]
+    if not want:
+        skip('crate-fetch', 'opt-in (KBRIDGE_FETCH_CRATES=N|all, downloads from crates.io): '
+             '%d crate:// entries not fetched' % len(crates))
+    elif want != 'all' and not want.isdigit():
+        check('crate-fetch', False, 'KBRIDGE_FETCH_CRATES=%r: a number of crates or "all"' % want)
+    elif mode == 'repo' and machine == 'qemuarm64':
+        n = len(crates) if want == 'all' else max(1, min(int(want), len(crates)))
+        sample = [crates[i * len(crates) // n] for i in range(n)]
+        fd = agent.createCopy()
+        fd.setVar('BB_NO_NETWORK', '')
+        # A fresh DL_DIR: every crate is downloaded and checked now. PATH: the host's
+        # (wget, tar), as the recipe's HOSTTOOLS_DIR exists only once a build ran.
+        downloads = os.path.join(os.environ['BUILDDIR'], 'crates-downloads')
+        shutil.rmtree(downloads, ignore_errors=True)
+        fd.setVar('DL_DIR', os.path.join(downloads, 'sample'))
+        fd.setVar('PATH', os.environ['PATH'])
+        # From crates.io itself: no (pre)mirror of the configuration stands in.
+        fd.setVar('PREMIRRORS', '')
+        fd.setVar('MIRRORS', '')
+        unpackdir = os.path.join(downloads, 'unpack')
+        why = ''
+        try:
+            fetcher = bb.fetch2.Fetch(sample, fd, cache=False)
+            fetcher.download()
+            os.makedirs(unpackdir, exist_ok=True)
+            fetcher.unpack(unpackdir)
+            vendored = os.path.join(unpackdir, 'cargo_home', 'bitbake')
+            names = [u.split('/')[3] + '-' + u.split('/')[4].split(';')[0] for u in sample]
+            missing = [c for c in names if not os.path.isfile(os.path.join(vendored, c, '.cargo-checksum.json'))]
+            if missing:
+                why = 'not unpacked into cargo_home/bitbake: %s' % ' '.join(missing)
+        except Exception as e:  # bb.fetch2.FetchError and what the wget fetcher raises
+            why = 'fetching %d crates: %s' % (n, str(e).strip()[-400:])
+        if not why:
+            # A checksum that does not match must be refused: the check is real.
+            name = sample[0].split('/')[3] + '-' + sample[0].split('/')[4].split(';')[0]
+            fd.setVarFlag('SRC_URI', name + '.sha256sum', '0' * 64)
+            fd.setVar('DL_DIR', os.path.join(downloads, 'wrong-checksum'))
+            # The fetcher logs the mismatch (WARNING, ERROR) before it raises: caught here,
+            # as the expected outcome, not shown as the run's own errors.
+            seen = []
+            class Catch(logging.Filter):
+                def filter(self, record):
+                    seen.append(record.getMessage())
+                    return False
+            catch, fetch_log = Catch(), logging.getLogger('BitBake.Fetcher')
+            fetch_log.addFilter(catch)
+            try:
+                bb.fetch2.Fetch([sample[0]], fd, cache=False).download()
+                why = 'a wrong sha256sum for %s was accepted' % name
+            except bb.fetch2.FetchError as e:
+                if not any('checksum mismatch' in m.lower() for m in seen + [str(e)]):
+                    why = 'a wrong sha256sum for %s failed otherwise: %s' % (name, str(e)[-200:])
+            finally:
+                fetch_log.removeFilter(catch)
+        check('crate-fetch', not why, why)
+        if not why:
+            print('NOTE: crate-fetch: %d of %d crates fetched with bb.fetch2 (sha256 checked), unpacked to '
+                  'cargo_home/bitbake; a wrong sha256sum refused' % (n, len(crates)), flush=True)
+    else:
+        skip('crate-fetch', 'done once, in repo-qemuarm64 (the crate list is the same in every configuration)')
 
     # Item 4: every runqemu command and image file the docs give fits the
     # image types (runqemu refuses .zst without "snapshot").

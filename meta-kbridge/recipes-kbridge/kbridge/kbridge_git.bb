@@ -32,6 +32,7 @@ require ${BPN}-crates.inc
 SRC_URI += "file://kbridge.service \
     file://60-kbridge.rules \
     file://agent.toml \
+    file://run-ptest \
 "
 
 # kmod/uapi: the BPF program includes kbridge-bpf.h from there.
@@ -54,6 +55,27 @@ kbridge_bpf_clang() {
     chmod 0755 ${KBRIDGE_BPF_CLANG}
 }
 do_compile[prefuncs] += "kbridge_bpf_clang"
+
+# ptest: run-ptest (installed by ptest.bbclass, extended by ptest-cargo) sets
+# KBRIDGE_PTEST=1, under which the tests that need the source tree report SKIP.
+# ptest-cargo lists every executable of a target with tests, and that includes
+# the kbridge binary cargo builds for the CLI's integration tests: its run-ptest
+# would run `kbridge` without arguments (exit 2, a FAIL). Only cargo's test
+# harnesses (<name>-<16 hex digits>) stay.
+python kbridge_ptest_only_harnesses() {
+    import re
+    path = d.getVar('CARGO_TEST_BINARIES_FILES')
+    with open(path) as f:
+        bins = [line.strip() for line in f if line.strip()]
+    keep = [b for b in bins if re.search(r'-[0-9a-f]{16}$', os.path.basename(b))]
+    for b in sorted(set(bins) - set(keep)):
+        bb.note('kbridge-ptest: %s is no test harness, left out' % b)
+    if not keep:
+        bb.fatal('kbridge-ptest: no test harness among %s' % ' '.join(bins))
+    with open(path, 'w') as f:
+        f.write(''.join(b + '\n' for b in keep))
+}
+do_compile_ptest_cargo[postfuncs] += "kbridge_ptest_only_harnesses"
 
 do_install:append() {
     install -d ${D}${sysconfdir}/kbridge

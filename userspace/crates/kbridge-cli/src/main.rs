@@ -5,6 +5,9 @@ mod cli;
 mod cmd;
 mod output;
 mod pattern;
+#[cfg(test)]
+#[path = "../../../test-support/ptest.rs"]
+mod ptest;
 mod signals;
 
 use std::io::{self, Write};

@@ -241,11 +241,10 @@ mod tests {
         };
         let mut buf = Vec::new();
         json(&mut buf, &ev).unwrap();
-        // At run time: a compile-time path would end up in the test binary (Yocto's ptest
-        // package, buildpaths QA).
-        let dir =
-            std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR");
-        let path = std::path::Path::new(&dir).join("tests/snapshots/event.json");
+        // Found at run time (crate::ptest): skipped, counted, on a ptest target without sources.
+        let Some(path) = crate::ptest::source_path("tests/snapshots/event.json") else {
+            return;
+        };
         let doc: serde_json::Value = serde_json::from_slice(&buf).unwrap();
         let text = serde_json::to_string_pretty(&doc).unwrap() + "\n";
         if std::env::var_os("KBRIDGE_BLESS").is_some() {

@@ -245,7 +245,7 @@ fn interfaces_lists_capabilities() {
 #[test]
 fn hidden_root_option_overrides_the_environment() {
     let t = Tree::board();
-    let o = Command::new(env!("CARGO_BIN_EXE_kbridge"))
+    let o = Command::new(common::ptest::kbridge_bin())
         .args(["--root"])
         .arg(&t.0)
         .args(["--via", "procfs", "get", "led0"])

@@ -11,7 +11,7 @@
 mod common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::Value;
 
@@ -35,23 +35,25 @@ impl Tree {
     }
 }
 
-fn snapshot_dir() -> PathBuf {
-    // At run time: a compile-time path would end up in the test binary (Yocto's ptest
-    // package, buildpaths QA).
-    let dir = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR");
-    Path::new(&dir).join("tests/snapshots")
+/// tests/snapshots, found at run time (common::ptest); None on a ptest target without the
+/// sources, where the test returns, reported as skipped.
+fn snapshot_dir() -> Option<PathBuf> {
+    common::ptest::source_path("tests/snapshots")
 }
 
 /// Compares `doc` with `tests/snapshots/<name>.json` (or writes it with KBRIDGE_BLESS=1).
+/// On a ptest target only the schema is checked (the test is reported as skipped).
 fn snapshot(name: &str, doc: &Value) {
     assert_eq!(
         doc["schema"], "kbridge/2",
         "{name}: every document is versioned"
     );
-    let path = snapshot_dir().join(format!("{name}.json"));
+    let Some(dir) = snapshot_dir() else {
+        return;
+    };
+    let path = dir.join(format!("{name}.json"));
     let text = serde_json::to_string_pretty(doc).unwrap() + "\n";
     if std::env::var_os("KBRIDGE_BLESS").is_some() {
-        fs::create_dir_all(snapshot_dir()).unwrap();
         fs::write(&path, text).unwrap();
         return;
     }

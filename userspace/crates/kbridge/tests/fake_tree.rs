@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use kbridge::{Config, Error, Interface, LineKind, Source};
@@ -57,21 +57,14 @@ impl Drop for TempRoot {
     }
 }
 
-fn fixture(name: &str) -> String {
-    fs::read_to_string(
-        // Read at run time: the compile-time value goes stale when a shared target dir
-        // serves checkouts at different paths (cargo does not rebuild for that).
-        Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").unwrap())
-            .join("tests/fixtures")
-            .join(name),
-    )
-    .unwrap()
-}
+/// A /proc/kbridge captured from the emulated board; built in, so the test also runs as a
+/// Yocto ptest, where the source tree is absent.
+const PROC_FIXTURE: &str = include_str!("fixtures/proc_kbridge.txt");
 
 #[test]
 fn procfs_backend_reads_the_snapshot() {
     let root = TempRoot::new();
-    root.write("proc/kbridge", &fixture("proc_kbridge.txt"));
+    root.write("proc/kbridge", PROC_FIXTURE);
     let mut b = kbridge::open(Interface::Procfs, &root.config()).unwrap();
     assert_eq!(b.via(), Interface::Procfs);
     let board = b.board().unwrap();

@@ -13,6 +13,9 @@
     clippy::cast_lossless
 )]
 
+#[path = "../../../../test-support/ptest.rs"]
+mod ptest;
+
 mod c_header;
 mod commands;
 mod fuzz;
@@ -21,3 +24,4 @@ mod layout;
 mod names;
 mod netlink;
 mod procfs_format;
+mod ptest_guard;

@@ -4,6 +4,9 @@
 // Each test file is its own crate and uses a part of this module.
 #![allow(dead_code)]
 
+#[path = "../../../../test-support/ptest.rs"]
+pub(crate) mod ptest;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -86,7 +89,7 @@ impl Drop for Tree {
 
 /// Runs `kbridge args` with `KBRIDGE_ROOT=root`.
 pub(crate) fn kbridge(root: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kbridge"))
+    Command::new(ptest::kbridge_bin())
         .args(args)
         .env("KBRIDGE_ROOT", root)
         .output()
