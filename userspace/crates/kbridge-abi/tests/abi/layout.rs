@@ -309,10 +309,16 @@ fn ioc_bits_layout_and_checks() {
     assert_eq!(offset_of!(IocBits, bits), 16);
     assert_eq!(offset_of!(IocBits, seq), 24);
     let r = IocBits::request(0b101, 0b100);
-    assert_eq!((r.size, r.flags, r.mask, r.bits, r.seq), (32, 0, 0b101, 0b100, 0));
+    assert_eq!(
+        (r.size, r.flags, r.mask, r.bits, r.seq),
+        (32, 0, 0b101, 0b100, 0)
+    );
     assert_eq!(r.check_input(3), Ok(()));
     assert_eq!(r.check_input(2), Err(IocInputError::Mask));
-    assert_eq!(IocBits::request(0, 0).check_input(3), Err(IocInputError::Mask));
+    assert_eq!(
+        IocBits::request(0, 0).check_input(3),
+        Err(IocInputError::Mask)
+    );
     let mut f = IocBits::request(1, 0);
     f.flags = 1;
     assert_eq!(f.check_input(3), Err(IocInputError::Flags));
