@@ -47,17 +47,16 @@ impl MmapBackend {
 
     /// The current value of a prepared line, read from its slot under the seqcount: three
     /// loads and two fences when the kernel is not writing; no copy, no allocation.
+    #[inline]
     pub fn value(&self, line: &Line) -> Result<u32> {
         if line.index() >= self.table.len() {
-            return Err(Error::protocol(
-                VIA,
-                format!("line `{}` is not a line of this board", line.name()),
-            ));
+            return Err(not_a_line(line));
         }
         read_value(&self.page, line.index(), MAX_ATTEMPTS)
     }
 
     /// The values bitmap: bit `i` set iff line `i` is not 0, one consistent read.
+    #[inline]
     pub fn bits(&self) -> Result<u64> {
         read_consistent(&self.page, MAX_ATTEMPTS, |p| {
             p.load_u64(abi::SHARED_OFF_VALUES_BITMAP)
@@ -163,6 +162,15 @@ impl Backend for MmapBackend {
     }
 }
 
+#[cold]
+fn not_a_line(line: &Line) -> Error {
+    Error::protocol(
+        VIA,
+        format!("line `{}` is not a line of this board", line.name()),
+    )
+}
+
+#[cold]
 fn busy() -> Error {
     Error::protocol(
         VIA,
@@ -171,6 +179,7 @@ fn busy() -> Error {
 }
 
 /// The value of line `index` from `page` under the seqcount.
+#[inline]
 pub(crate) fn read_value<P: PageWords>(page: &P, index: usize, attempts: u32) -> Result<u32> {
     let off = abi::shared_line_offset(index)
         .ok_or_else(|| Error::protocol(VIA, "line index above the ABI's maximum"))?
