@@ -25,7 +25,7 @@ use kernel::sync::{Arc, Mutex};
 
 use crate::abi;
 use crate::abi::EventRecord;
-use crate::model::{self, Env, LineState, Refusal, Ring};
+use crate::model::{self, Env, LineState, OpCounters, Refusal, Ring};
 pub(crate) use crate::model::{Iface, LineDesc, Name, Op, Peek, ZERO_EVENT};
 use crate::sys::dt;
 use crate::sys::gpio::Gpio;
@@ -98,8 +98,10 @@ const GROUPS: [Group; 3] = [
     },
 ];
 
-/// Events kept for readers; a reader more than this far behind loses the oldest.
-pub(crate) const RING: usize = 128;
+/// Attempts at a lock-free read of the shared page before taking the lock
+/// (a writer holds the seqcount odd for a few stores; more attempts than
+/// that mean it was preempted mid-update).
+const PAGE_READ_TRIES: u32 = 16;
 
 /// The model's state, as the interfaces read it (`Board::with_state`).
 pub(crate) type State = model::State<KVec<EventRecord>, KVec<LineState>>;
@@ -201,6 +203,16 @@ pub(crate) struct Board {
     seq: AtomicU64,
     /// Set once by `kill`; readable without the lock, like `seq`.
     gone: AtomicBool,
+    /// The lines whose value only kbridge's own records change (GPIOs): for
+    /// these the shared page is the whole truth and gets read it without
+    /// the lock. LEDs can change behind kbridge's back, so reads of an LED
+    /// line take the lock and pick such changes up first.
+    page_mask: u64,
+    /// Operations per interface, counted without the lock.
+    ops: OpCounters,
+    /// `seq` of the last event the netlink publisher handled (or skipped,
+    /// with nobody listening); only grows.
+    nl_cursor: AtomicU64,
     page: SharedPage,
     /// What the interfaces do on changes and unbind.
     hooks: &'static Hooks,
@@ -218,11 +230,9 @@ pub(crate) struct Hooks {
     pub(crate) gone: &'static [fn()],
 }
 
-/// Where the netlink event publisher is in the event stream, and what became
-/// of the events it handled (the `netlink` record of `/proc/kbridge`).
+/// What became of the events the netlink publisher handled (the `netlink`
+/// record of `/proc/kbridge`).
 pub(crate) struct Publisher {
-    /// `seq` of the last event handled.
-    pub(crate) cursor: u64,
     /// Events multicast to at least one listener.
     pub(crate) sent: u64,
     /// Events that could not be built or sent (allocation failure, or a
@@ -321,8 +331,14 @@ impl Board {
                 GFP_KERNEL,
             )?;
         }
+        let page_mask = lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.kind != abi::KIND_LED)
+            .fold(0u64, |m, (i, _)| m | (1u64 << i));
         let page = SharedPage::new()?;
-        let ring = Ring::new(KVec::from_elem(ZERO_EVENT, RING, GFP_KERNEL)?).ok_or(EINVAL)?;
+        let ring_size = crate::sys::param::ring_size()?;
+        let ring = Ring::new(KVec::from_elem(ZERO_EVENT, ring_size, GFP_KERNEL)?).ok_or(EINVAL)?;
         let model = State::new(ring, states, now_ns()).ok_or(E2BIG)?;
         let board = Arc::pin_init(
             pin_init!(Board {
@@ -336,10 +352,12 @@ impl Board {
                 }),
                 seq: AtomicU64::new(0),
                 gone: AtomicBool::new(false),
+                page_mask,
+                ops: OpCounters::new(),
+                nl_cursor: AtomicU64::new(0),
                 page,
                 hooks,
                 publisher <- kernel::new_mutex!(Publisher {
-                    cursor: 0,
                     sent: 0,
                     failed: 0,
                     lost: 0,
@@ -440,9 +458,47 @@ impl Board {
         &self.page
     }
 
-    /// Counts one operation of `iface`.
+    /// Counts one operation of `iface` (no lock).
     pub(crate) fn count(&self, iface: Iface) {
-        self.state.lock().model.count(iface);
+        self.ops.count(iface);
+    }
+
+    /// Operations counted per interface.
+    pub(crate) fn ops(&self) -> [u64; Iface::COUNT] {
+        self.ops.get()
+    }
+
+    /// The values of the lines in `mask` (others 0) and the `seq` they are
+    /// consistent with, as [`Self::with_state`] would give them. GPIO lines
+    /// are read from the shared page without the lock (kbridge records every
+    /// change they make, so the page is current); a mask with an LED line,
+    /// or a writer that keeps the page busy, takes the lock. EINVAL for an
+    /// empty mask or lines that don't exist.
+    pub(crate) fn values(&self, mask: u64, out: &mut [u32; abi::MAX_LINES]) -> Result<u64> {
+        if self.lock_free(mask)? {
+            let fast = self.page.read(PAGE_READ_TRIES, |p| {
+                *out = [0; abi::MAX_LINES];
+                for i in model::bits(mask) {
+                    if let (Some(off), Some(v)) = (abi::shared_line_offset(i), out.get_mut(i)) {
+                        *v = p.read_u32(off + abi::SHARED_LINE_OFF_VALUE);
+                    }
+                }
+                p.read_u64(abi::SHARED_OFF_SEQ)
+            });
+            if let Some(seq) = fast {
+                return Ok(seq);
+            }
+        }
+        self.with_state(|st| {
+            for (i, v) in out.iter_mut().enumerate() {
+                *v = if mask & (1u64 << i) != 0 {
+                    st.line(i).value
+                } else {
+                    0
+                };
+            }
+            st.seq()
+        })
     }
 
     /// Runs `f` on a consistent snapshot of the state. LEDs changed behind
@@ -463,7 +519,11 @@ impl Board {
     /// before anything changes (EINVAL: unknown line, input line, value above
     /// the maximum; EBUSY: an LED a trigger drives); a hardware error undoes
     /// what was already written. Returns the sequence number after the changes.
-    pub(crate) fn apply(&self, ops: &[Op], source: u8) -> Result<u64> {
+    pub(crate) fn apply<I>(&self, ops: I, source: u8) -> Result<u64>
+    where
+        I: IntoIterator,
+        I::Item: core::borrow::Borrow<Op>,
+    {
         let done = self.locked(|st, env| st.apply(env, &self.lines, ops, source));
         if done.recorded {
             self.changed();
@@ -516,6 +576,59 @@ impl Board {
     /// peeks again).
     pub(crate) fn consume(&self, cursor: &AtomicU64, peek: &Peek, copied: usize) -> bool {
         self.state.lock().model.consume(cursor, peek, copied)
+    }
+
+    /// The lines in `mask` as bits (on = non-zero value) and the `seq` they
+    /// are consistent with: [`Self::values`] in the form of the page's
+    /// `values_bitmap`, so the lock-free case is two loads.
+    pub(crate) fn bits(&self, mask: u64) -> Result<(u64, u64)> {
+        if self.lock_free(mask)? {
+            let fast = self.page.read(PAGE_READ_TRIES, |p| {
+                (
+                    p.read_u64(abi::SHARED_OFF_VALUES_BITMAP) & mask,
+                    p.read_u64(abi::SHARED_OFF_SEQ),
+                )
+            });
+            if let Some(r) = fast {
+                return Ok(r);
+            }
+        }
+        self.with_state(|st| {
+            let bits = model::bits(mask)
+                .filter(|&i| st.line(i).value != 0)
+                .fold(0u64, |b, i| b | (1u64 << i));
+            (bits, st.seq())
+        })
+    }
+
+    /// Checks a get's `mask` (EINVAL: empty or naming lines that don't
+    /// exist; ENODEV once unbound) and says whether the page can answer it
+    /// without the lock (no LED line in it).
+    fn lock_free(&self, mask: u64) -> Result<bool> {
+        let n = self.lines.len();
+        if mask == 0 || (n < 64 && mask >> n != 0) {
+            return Err(EINVAL);
+        }
+        if self.gone() {
+            return Err(ENODEV);
+        }
+        Ok(mask & !self.page_mask == 0)
+    }
+
+    /// A reader at `cursor` closes: the events it had already lost to the
+    /// ring count as dropped (`/proc/kbridge`), as on its next read.
+    pub(crate) fn close_reader(&self, cursor: u64) {
+        self.state.lock().model.close_reader(cursor);
+    }
+
+    /// The netlink publisher's position in the event stream.
+    pub(crate) fn nl_cursor(&self) -> u64 {
+        self.nl_cursor.load(Ordering::Acquire)
+    }
+
+    /// Moves the netlink publisher's position to `seq`, never backwards.
+    pub(crate) fn nl_advance(&self, seq: u64) {
+        self.nl_cursor.fetch_max(seq, Ordering::AcqRel);
     }
 
     /// Whether the device was unbound, without the lock.

@@ -62,7 +62,8 @@ struct Kbridge {
 
 impl kernel::Module for Kbridge {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        pr_info!("loaded (ABI {})\n", abi::ABI_VERSION);
+        let ring = sys::param::ring_size()?;
+        pr_info!("loaded (ABI {}, ring_size {})\n", abi::ABI_VERSION, ring);
         let fault = fault::Registration::new();
         // The family first: the board's events are multicast through it.
         let genl = genl::Registration::new()?;

@@ -26,6 +26,7 @@ mkdir -p "$KB_OUT/agent/c"
 for src in "$KB_ROOT"/examples/c/*.c; do
     bin="$KB_OUT/agent/c/kbridge-$(basename "$src" .c)"
     [ "$bin" -nt "$src" ] && [ "$bin" -nt "$KB_ROOT/kmod/uapi/kbridge.h" ] \
+        && [ "$bin" -nt "$KB_ROOT/kmod/uapi/kbridge-bpf.h" ] \
         && [ "$bin" -nt "$KB_ROOT/kmod/uapi/kbridge-nl-uapi.h" ] && continue
     aarch64-linux-gnu-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static \
         -I"$KB_ROOT/kmod/uapi" -o "$bin" "$src" || kb_die "C example $src failed to build"

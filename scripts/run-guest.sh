@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Boot the emulated board on one lane: scripts/run-guest.sh <lane> test|probe|demo|shell
-# test: runs tests/guest/t*.sh in the guest, parses the console, prints the
-#       lane's summary and writes out/<lane>/result-test ("<passed> <failed> <skipped>").
+# test: runs tests/guest/t*.sh in the guest, parses the console's KTAP output
+#       (tests/host/ktap.py), prints the lane's summary and writes
+#       out/<lane>/result-test ("<passed> <failed> <skipped>").
 #       KBRIDGE_TESTS=GLOB runs only the matching files (e.g. 't32-*.sh');
 #       KBRIDGE_FUZZ=SECONDS|Nm [KBRIDGE_FUZZ_SEED=N] sets the fuzz campaign's length.
 # probe: the same for tests/guest/probe-*.sh, on a board whose DT also has
@@ -63,7 +64,7 @@ if [ -n "${KBRIDGE_VERBOSE:-}" ] || [ "$mode" = demo ]; then tail -n +1 -f "$con
 rc=0 ended=
 while kill -0 $qpid 2>/dev/null; do
     now=$(date +%s)
-    if [ -z "$ended" ] && grep -qE '^(KTEST-END|KBRIDGE-DEMO-END)' "$console.raw"; then ended=$now; fi
+    if [ -z "$ended" ] && grep -qE '^(# kbridge-tests-end|KBRIDGE-DEMO-END)' "$console.raw"; then ended=$now; fi
     if [ -n "$ended" ] && [ $((now - ended)) -ge 5 ]; then kill $qpid 2>/dev/null; break; fi
     if [ $((now - start)) -ge "$timeout_s" ]; then kill $qpid 2>/dev/null; rc=124; break; fi
     sleep 0.5
@@ -75,12 +76,18 @@ set -e
 secs=$(( $(date +%s) - start ))
 [ "$mode" = demo ] && { grep -q KBRIDGE-DEMO-END "$console" || kb_die "demo did not finish (console: $console)"; exit 0; }
 
-pass=$(grep -c '^KTEST PASS ' "$console" || true)
-fail=$(grep -c '^KTEST FAIL ' "$console" || true)
-skip=$(grep -c '^KTEST SKIP ' "$console" || true)
+# The cases' results (KTAP): "FAIL|SKIP file/case: reason" lines, "PROBLEM: ..." for a
+# malformed document, then "<passed> <failed> <skipped>". Exit 2: the document ends early.
+ktap=$(/usr/bin/python3 "$KB_ROOT/tests/host/ktap.py" "$console") && krc=0 || krc=$?
+read -r pass fail skip < <(echo "$ktap" | tail -1)
 problems=()
-if ! grep -q '^KTEST-END' "$console"; then
+if ! [[ "$pass $fail $skip" =~ ^[0-9]+\ [0-9]+\ [0-9]+$ ]]; then
+    pass=0 fail=0 skip=0 krc=0; problems+=("tests/host/ktap.py failed: $(echo "$ktap" | tail -3 | tr '\n' ' ')")
+fi
+if ! grep -q '^# kbridge-tests-end' "$console"; then
     [ "$rc" = 124 ] && problems+=("guest timed out after ${timeout_s}s") || problems+=("guest stopped before the tests finished")
+elif [ "$krc" != 0 ]; then
+    problems+=("malformed KTAP output: $(echo "$ktap" | grep '^PROBLEM: ' | head -3 | tr '\n' ' ')")
 fi
 # Kernel reports that fail the run whatever the tests said.
 report_re='(Oops|BUG:|WARNING:|Unable to handle kernel|Kernel panic|UBSAN:|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|lockdep: |turning off the locking correctness validator|INFO: task .* blocked|sleeping function called from invalid context|Call trace:)'
@@ -88,12 +95,12 @@ if grep -qE "$report_re" "$console"; then
     problems+=("kernel report on the console")
 fi
 
-grep '^KTEST FAIL ' "$console" | sed "s/^/  [$lane] /" >&2 || true
-grep '^KTEST SKIP ' "$console" | sed "s/^/  [$lane] /" >&2 || true
+echo "$ktap" | grep '^FAIL ' | sed "s/^/  [$lane] /" >&2 || true
+echo "$ktap" | grep '^SKIP ' | sed "s/^/  [$lane] /" >&2 || true
 if [ ${#problems[@]} -gt 0 ]; then
     for p in "${problems[@]}"; do echo "  [$lane] PROBLEM: $p" >&2; done
     grep -nE -B3 -A25 "$report_re" "$console" | head -120 | sed "s/^/  [$lane] | /" >&2 || true
-    grep -q '^KTEST-END' "$console" || tail -30 "$console" | sed "s/^/  [$lane] | /" >&2
+    grep -q '^# kbridge-tests-end' "$console" || tail -30 "$console" | sed "s/^/  [$lane] | /" >&2
     fail=$((fail + ${#problems[@]}))
 fi
 echo "$pass $fail $skip" > "$out/result-$mode"

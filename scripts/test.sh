@@ -64,6 +64,7 @@ step host/shellcheck sh -c 'cd "$1" && shellcheck -S warning scripts/*.sh tests/
 step host/glue-abi "$KB_ROOT/tests/host/glue-abi.sh"
 step host/netlink-spec "$KB_ROOT/tests/host/netlink-spec.sh"
 step host/kernel-check "$KB_ROOT/tests/host/kernel-check.sh"
+step host/ktap "$KB_ROOT/tests/host/ktap-check.sh"
 
 # --- host: Yocto layer ----------------------------------------------------------
 if [ -x "$KB_ROOT/scripts/check-layer.sh" ]; then

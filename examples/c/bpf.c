@@ -5,10 +5,11 @@
  *
  * `kbridge bpf attach` loads a program on the kbridge:kbridge_line_change
  * tracepoint and pins its maps under /sys/fs/bpf/kbridge/. `lines` is an
- * array map: key = line index (u32), value = 32 bytes (docs/bpf.md): seq,
- * timestamp_ns, changes (u64 each), value (u32), source, kind, flags (u8;
- * bit 0 = valid). BPF_OBJ_GET opens the pin, BPF_MAP_LOOKUP_ELEM reads one
- * entry. Any BPF tool can do the same (`bpftool map dump pinned ...`).
+ * array map: key = line index (u32), value = struct kbridge_bpf_line, 32
+ * bytes (docs/bpf.md): seq, timestamp_ns, changes (u64 each), value (u32),
+ * source, kind, flags (u8; KBRIDGE_BPF_LINE_VALID = holds a state).
+ * BPF_OBJ_GET opens the pin, BPF_MAP_LOOKUP_ELEM reads one entry. Any BPF
+ * tool can do the same (`bpftool map dump pinned ...`).
  *
  * Build: cc -I kmod/uapi -o kbridge-bpf examples/c/bpf.c
  * Run:   kbridge-bpf <num-lines>
@@ -20,20 +21,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+/* struct kbridge_bpf_line (the `lines` map's value) and the pin names come
+ * from kbridge-bpf.h, which kbridge.h includes. */
 #include "kbridge.h"
 
-/* The `lines` map's value (docs/bpf.md). */
-struct kbridge_bpf_line {
-	__u64 seq;
-	__u64 timestamp_ns;
-	__u64 changes;
-	__u32 value;
-	__u8 source;
-	__u8 kind;
-	__u8 flags;
-	__u8 reserved;
-};
-_Static_assert(sizeof(struct kbridge_bpf_line) == 32, "docs/bpf.md: 32 bytes");
+#define LINES_PIN KBRIDGE_BPF_PIN_DIR "/" KBRIDGE_BPF_PIN_LINES
 
 static long bpf(int cmd, union bpf_attr *attr)
 {
@@ -50,11 +42,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	memset(&attr, 0, sizeof(attr));
-	attr.pathname = (__u64)(unsigned long)(KBRIDGE_BPF_PIN_DIR "/lines");
+	attr.pathname = (__u64)(unsigned long)LINES_PIN;
 	attr.file_flags = BPF_F_RDONLY;
 	fd = (int)bpf(BPF_OBJ_GET, &attr);
 	if (fd < 0) {
-		perror(KBRIDGE_BPF_PIN_DIR "/lines (run `kbridge bpf attach` first)");
+		perror(LINES_PIN " (run `kbridge bpf attach` first)");
 		return 1;
 	}
 	for (__u32 key = 0; key < (__u32)atoi(argv[1]); key++) {
@@ -68,7 +60,7 @@ int main(int argc, char **argv)
 			perror("BPF_MAP_LOOKUP_ELEM");
 			return 1;
 		}
-		if (v.flags & 1)
+		if (v.flags & KBRIDGE_BPF_LINE_VALID)
 			printf("line %u=%u changes=%llu seq=%llu\n", key, v.value,
 			       (unsigned long long)v.changes, (unsigned long long)v.seq);
 		else

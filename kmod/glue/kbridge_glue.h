@@ -18,6 +18,7 @@ struct device;
 struct file;
 struct gpio_desc;
 struct inode;
+struct kernfs_node;
 struct kobject;
 struct led_classdev;
 struct poll_table_struct;
@@ -97,6 +98,7 @@ bool kbridge_glue_file_nonblock(struct file *file);
 bool kbridge_glue_file_writable(struct file *file);
 int kbridge_glue_wait_event(bool (*ready)(void *), void *arg);
 void kbridge_glue_poll_wait(struct file *file, struct poll_table_struct *pt);
+bool kbridge_glue_readers_waiting(void);
 void kbridge_glue_wake_readers(__poll_t events);
 
 /* Implemented in Rust (chardev.rs); the glue's file_operations point at them. */
@@ -128,6 +130,9 @@ void kbridge_glue_seq_write(struct seq_file *m, const void *buf, size_t len);
 /* Implemented in Rust (procfs.rs). */
 int kbridge_rust_proc_show(struct seq_file *m, void *v);
 
+/* Module parameters (Rust: sys/param.rs, which validates them). */
+unsigned int kbridge_glue_param_ring_size(void);
+
 /* sysfs: a kobject per line with a fixed attribute group (Rust: sysfs.rs). */
 enum kbridge_attr {
 	KBRIDGE_ATTR_VALUE,
@@ -143,7 +148,10 @@ struct kobject *kbridge_glue_kobject_create(const char *name,
 void kbridge_glue_kobject_del(struct kobject *kobj);
 void kbridge_glue_kobject_put(struct kobject *kobj);
 int kbridge_glue_sysfs_add_line_attrs(struct kobject *kobj);
-void kbridge_glue_sysfs_notify_value(struct kobject *kobj);
+struct kernfs_node *kbridge_glue_sysfs_value_node(struct kobject *kobj);
+void kbridge_glue_kernfs_put(struct kernfs_node *kn);
+bool kbridge_glue_kernfs_has_open(struct kernfs_node *kn);
+void kbridge_glue_kernfs_notify(struct kernfs_node *kn);
 /* Implemented in Rust (sysfs.rs). */
 ssize_t kbridge_rust_sysfs_show(struct kobject *kobj, unsigned int attr,
 				char *buf);

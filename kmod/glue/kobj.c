@@ -6,6 +6,7 @@
  */
 
 #include <linux/device.h>
+#include <linux/kernfs.h>
 #include <linux/kobject.h>
 #include <linux/sysfs.h>
 
@@ -75,7 +76,25 @@ int kbridge_glue_sysfs_add_line_attrs(struct kobject *kobj)
 	return sysfs_create_group(kobj, &kbridge_line_group);
 }
 
-void kbridge_glue_sysfs_notify_value(struct kobject *kobj)
+/* The kernfs node of the line's `value` file, with a reference (NULL if absent). */
+struct kernfs_node *kbridge_glue_sysfs_value_node(struct kobject *kobj)
 {
-	sysfs_notify(kobj, NULL, "value");
+	return sysfs_get_dirent(kobj->sd, "value");
+}
+
+void kbridge_glue_kernfs_put(struct kernfs_node *kn)
+{
+	kernfs_put(kn);
+}
+
+/* Whether any file is open on @kn: only an open file can poll() it. */
+bool kbridge_glue_kernfs_has_open(struct kernfs_node *kn)
+{
+	return rcu_access_pointer(kn->attr.open) != NULL;
+}
+
+/* sysfs_notify() without its lookup: wakes poll()ers of @kn. */
+void kbridge_glue_kernfs_notify(struct kernfs_node *kn)
+{
+	kernfs_notify(kn);
 }

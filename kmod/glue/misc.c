@@ -71,9 +71,20 @@ int kbridge_glue_wait_event(bool (*ready)(void *), void *arg)
 	return wait_event_interruptible(kbridge_readers, ready(arg));
 }
 
+/* poll_wait() plus the barrier that pairs with wq_has_sleeper() in the
+ * waker, as sock_poll_wait() does: the readiness check after it then sees
+ * any change whose waker saw no sleeper. */
 void kbridge_glue_poll_wait(struct file *file, struct poll_table_struct *pt)
 {
 	poll_wait(file, &kbridge_readers, pt);
+	smp_mb();
+}
+
+/* wq_has_sleeper(): whether a reader or poller waits (with the barrier that
+ * pairs with the waiter's; see its kernel-doc). */
+bool kbridge_glue_readers_waiting(void)
+{
+	return wq_has_sleeper(&kbridge_readers);
 }
 
 void kbridge_glue_wake_readers(__poll_t events)

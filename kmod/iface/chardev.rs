@@ -45,10 +45,15 @@ impl Drop for Registration {
 }
 
 /// Wakes blocked readers and pollers after a change (EPOLLIN): the board's
-/// `changed` hook.
+/// `changed` hook. With nobody waiting this is one barrier and a load:
+/// `wq_has_sleeper()` pairs with the waiter's barrier, so a reader that is
+/// about to sleep either sees the new `seq` or is seen here.
 pub(crate) fn wake_readers_on_change(_board: &Board) {
     // SAFETY: the glue's wait queue is static.
-    unsafe { ffi::kbridge_glue_wake_readers(POLL_READABLE) };
+    if unsafe { ffi::kbridge_glue_readers_waiting() } {
+        // SAFETY: as above.
+        unsafe { ffi::kbridge_glue_wake_readers(POLL_READABLE) };
+    }
 }
 
 /// Wakes every blocked reader and poller because the board is gone
@@ -108,7 +113,8 @@ unsafe extern "C" fn kbridge_rust_release(_inode: *mut ffi::inode, file: *mut ff
     let p = unsafe { ffi::kbridge_glue_file_private(file) }.cast::<OpenFile>();
     if !p.is_null() {
         // SAFETY: see above; reclaimed exactly once.
-        drop(unsafe { KBox::from_raw(p) });
+        let of = unsafe { KBox::from_raw(p) };
+        of.board.close_reader(of.cursor.load(Ordering::Acquire));
     }
     0
 }
@@ -182,27 +188,57 @@ unsafe extern "C" fn kbridge_rust_read(
     }
 }
 
+/// Writes up to this long are copied onto the stack (a few commands); longer
+/// ones into an allocated buffer.
+const STACK_WRITE: usize = 128;
+
 fn write(of: &OpenFile, user: UserPtr) -> Result<usize> {
     of.board.count(Iface::Chardev);
     let len = user.len();
     if len > abi::CHARDEV_MAX_WRITE {
         return Err(EINVAL);
     }
-    let mut text: KVec<u8> = KVec::from_elem(0, len, GFP_KERNEL)?;
-    user.read_bytes(&mut text)?;
-    let count = abi::validate_commands(&text).map_err(|_| EINVAL)?;
-    let mut ops: KVec<Op> = KVec::with_capacity(count, GFP_KERNEL)?;
-    for cmd in abi::parse_commands(&text) {
+    if len <= STACK_WRITE {
+        let mut buf = [0u8; STACK_WRITE];
+        let text = buf.get_mut(..len).ok_or(EINVAL)?;
+        user.read_bytes(text)?;
+        apply_text(&of.board, text)?;
+    } else {
+        let mut text: KVec<u8> = KVec::from_elem(0, len, GFP_KERNEL)?;
+        user.read_bytes(&mut text)?;
+        apply_text(&of.board, &text)?;
+    }
+    Ok(len)
+}
+
+/// Parses `text` (every command checked first) and applies it as one
+/// request; the ops go on the stack unless there are more than lines.
+#[inline(never)]
+fn apply_text(board: &Board, text: &[u8]) -> Result {
+    let count = abi::validate_commands(text).map_err(|_| EINVAL)?;
+    let mut stack = [Op::Toggle(0); abi::MAX_LINES];
+    let mut heap: KVec<Op>;
+    let ops: &mut [Op] = if count <= stack.len() {
+        stack.get_mut(..count).ok_or(EINVAL)?
+    } else {
+        heap = KVec::from_elem(Op::Toggle(0), count, GFP_KERNEL)?;
+        &mut heap
+    };
+    let mut filled = 0;
+    for (slot, cmd) in ops.iter_mut().zip(abi::parse_commands(text)) {
         let cmd = cmd.map_err(|_| EINVAL)?;
-        let i = of.board.find(cmd.name().as_bytes()).ok_or(EINVAL)?;
-        let op = match cmd {
+        filled += 1;
+        let i = board.find(cmd.name().as_bytes()).ok_or(EINVAL)?;
+        *slot = match cmd {
             abi::Command::Set { value, .. } => Op::Set(i, value),
             abi::Command::Toggle { .. } => Op::Toggle(i),
         };
-        ops.push(op, GFP_KERNEL)?;
     }
-    of.board.apply(&ops, abi::SOURCE_CHARDEV)?;
-    Ok(len)
+    if filled != count {
+        // validate_commands counts what parse_commands yields: can't happen.
+        return Err(EINVAL);
+    }
+    board.apply(ops, abi::SOURCE_CHARDEV).map(|_| ())
 }
 
 #[no_mangle]

@@ -7,6 +7,10 @@
 //! fields and unknown flags must be zero (EINVAL). Unknown commands → ENOTTY,
 //! bad pointers → EFAULT, changes through a file opened read-only → EBADF.
 //! Nothing changes on any error.
+//!
+//! The hot paths allocate nothing and take the board lock at most once: gets
+//! of GPIO lines read the shared page lock-free ([`Board::values`]), a change
+//! is one [`Board::apply`] with its ops built on the stack.
 
 use kernel::prelude::*;
 
@@ -14,10 +18,39 @@ use crate::abi;
 use crate::board::{Board, Iface, Op};
 use crate::sys::uaccess::{Pod, UserPtr};
 
+/// An ioctl struct: every one starts with the caller's `size`.
+trait IocStruct: Pod {
+    fn size(&self) -> u32;
+}
+
+macro_rules! sized {
+    ($($t:ty),*) => {$(
+        impl IocStruct for $t {
+            fn size(&self) -> u32 {
+                self.size
+            }
+        }
+    )*};
+}
+sized!(
+    abi::IocBoardInfo,
+    abi::IocLineInfo,
+    abi::IocValues,
+    abi::IocToggle,
+    abi::IocBits
+);
+
 /// Reads the caller's struct: its `size` word, the v1 part, and checks that
 /// any tail beyond v1 is zero.
-fn read_struct<T: Pod>(arg: usize, known: usize) -> Result<(T, UserPtr)> {
-    let size: u32 = UserPtr::new(arg, 4).read()?;
+///
+/// One copy in the usual case (the v1 struct is readable: its `size` word
+/// decides). When it is not, the `size` word alone is read, so that a
+/// `size` below v1 is still EINVAL and an unreadable struct EFAULT.
+fn read_struct<T: IocStruct>(arg: usize, known: usize) -> Result<(T, UserPtr)> {
+    let (size, whole) = match UserPtr::new(arg, known).read::<T>() {
+        Ok(v) => (v.size(), Some(v)),
+        Err(_) => (UserPtr::new(arg, 4).read::<u32>()?, None),
+    };
     let extra = match abi::check_user_size(size, known) {
         Ok(abi::UserSize::Exact) => 0,
         Ok(abi::UserSize::Larger { extra }) => extra,
@@ -25,7 +58,10 @@ fn read_struct<T: Pod>(arg: usize, known: usize) -> Result<(T, UserPtr)> {
         Err(abi::SizeError::TooBig) => return Err(E2BIG),
     };
     let user = UserPtr::new(arg, known + extra);
-    let v: T = user.read()?;
+    let v: T = match whole {
+        Some(v) => v,
+        None => user.read()?,
+    };
     let mut tail = user.skip(known)?;
     let mut chunk = [0u8; 64];
     while tail.len() > 0 {
@@ -40,9 +76,19 @@ fn read_struct<T: Pod>(arg: usize, known: usize) -> Result<(T, UserPtr)> {
     Ok((v, user))
 }
 
+/// Applies one op per line in `mask`, in line order, built by `op` as the
+/// board walks them (nothing is collected or allocated).
+fn apply_mask(board: &Board, mask: u64, op: impl Fn(usize) -> Op) -> Result<u64> {
+    board.apply(crate::model::bits(mask).map(op), abi::SOURCE_IOCTL)
+}
+
 pub(crate) fn dispatch(board: &Board, cmd: u32, arg: usize, writable: bool) -> Result {
     board.count(Iface::Ioctl);
-    if matches!(cmd, abi::IOC_SET_VALUES | abi::IOC_TOGGLE) && !writable {
+    if matches!(
+        cmd,
+        abi::IOC_SET_VALUES | abi::IOC_TOGGLE | abi::IOC_SET_BITS
+    ) && !writable
+    {
         return Err(EBADF);
     }
     let n = board.lines.len() as u32;
@@ -86,41 +132,38 @@ pub(crate) fn dispatch(board: &Board, cmd: u32, arg: usize, writable: bool) -> R
         abi::IOC_GET_VALUES => {
             let (mut v, user) = read_struct::<abi::IocValues>(arg, abi::IOC_VALUES_SIZE_V1)?;
             v.check_input(n).map_err(|_| EINVAL)?;
-            let mask = v.mask;
-            board.with_state(|st| {
-                for (i, out) in v.values.iter_mut().enumerate() {
-                    *out = if mask & (1u64 << i) != 0 {
-                        st.line(i).value
-                    } else {
-                        0
-                    };
-                }
-                v.seq = st.seq();
+            v.seq = board.values(v.mask, &mut v.values)?;
+            user.write_prefix(&v)
+        }
+        abi::IOC_GET_BITS => {
+            let (mut v, user) = read_struct::<abi::IocBits>(arg, abi::IOC_BITS_SIZE_V1)?;
+            v.check_input(n).map_err(|_| EINVAL)?;
+            (v.bits, v.seq) = board.bits(v.mask)?;
+            user.write_prefix(&v)
+        }
+        abi::IOC_SET_BITS => {
+            let (mut v, user) = read_struct::<abi::IocBits>(arg, abi::IOC_BITS_SIZE_V1)?;
+            v.check_input(n).map_err(|_| EINVAL)?;
+            let bits = v.bits;
+            v.seq = apply_mask(board, v.mask, |i| {
+                let max = board.lines.get(i).map_or(0, |d| d.max);
+                Op::Set(i, abi::bit_value(bits & (1u64 << i) != 0, max))
             })?;
             user.write_prefix(&v)
         }
         abi::IOC_SET_VALUES => {
             let (mut v, user) = read_struct::<abi::IocValues>(arg, abi::IOC_VALUES_SIZE_V1)?;
             v.check_input(n).map_err(|_| EINVAL)?;
-            let mut ops: KVec<Op> = KVec::new();
-            for (i, val) in v.values.iter().enumerate() {
-                if v.mask & (1u64 << i) != 0 {
-                    ops.push(Op::Set(i, *val), GFP_KERNEL)?;
-                }
-            }
-            v.seq = board.apply(&ops, abi::SOURCE_IOCTL)?;
+            let values = v.values;
+            v.seq = apply_mask(board, v.mask, |i| {
+                Op::Set(i, values.get(i).copied().unwrap_or(0))
+            })?;
             user.write_prefix(&v)
         }
         abi::IOC_TOGGLE => {
             let (v, _) = read_struct::<abi::IocToggle>(arg, abi::IOC_TOGGLE_SIZE_V1)?;
             v.check_input(n).map_err(|_| EINVAL)?;
-            let mut ops: KVec<Op> = KVec::new();
-            for i in 0..n as usize {
-                if v.mask & (1u64 << i) != 0 {
-                    ops.push(Op::Toggle(i), GFP_KERNEL)?;
-                }
-            }
-            board.apply(&ops, abi::SOURCE_IOCTL).map(|_| ())
+            apply_mask(board, v.mask, Op::Toggle).map(|_| ())
         }
         _ => Err(ENOTTY),
     }

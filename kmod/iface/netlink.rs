@@ -172,9 +172,16 @@ pub(crate) fn line_dump(d: &mut Dump) -> Result {
 }
 
 /// Collects the ops of a set (`with_value`) or toggle request from its
-/// `outer` nests, checking everything a policy can't.
-fn collect_ops(req: &Request<'_>, b: &Board, outer: u16, with_value: bool) -> Result<KVec<Op>> {
-    let mut ops = KVec::new();
+/// `outer` nests into `ops`, checking everything a policy can't. Returns
+/// how many (each line at most once, so they fit).
+fn collect_ops(
+    req: &Request<'_>,
+    b: &Board,
+    outer: u16,
+    with_value: bool,
+    ops: &mut [Op; abi::MAX_LINES],
+) -> Result<usize> {
+    let mut n = 0;
     let mut seen = 0u64;
     for a in attrs(req.payload()).filter(|a| a.ty == outer) {
         let i = resolve(req, b, a.data, Some(a.raw))?;
@@ -202,9 +209,10 @@ fn collect_ops(req: &Request<'_>, b: &Board, outer: u16, with_value: bool) -> Re
         } else {
             Op::Toggle(i)
         };
-        ops.push(op, GFP_KERNEL)?;
+        *ops.get_mut(n).ok_or(EINVAL)? = op;
+        n += 1;
     }
-    if ops.is_empty() {
+    if n == 0 {
         let msg: &'static CStr = if with_value {
             c"at least one assign is required"
         } else {
@@ -213,16 +221,18 @@ fn collect_ops(req: &Request<'_>, b: &Board, outer: u16, with_value: bool) -> Re
         req.missing(None, outer, msg);
         return Err(EINVAL);
     }
-    Ok(ops)
+    Ok(n)
 }
 
 fn change(req: &Request<'_>, outer: u16, with_value: bool, reply_cmd: u8) -> Result {
     let b = bound(req)?;
-    let ops = collect_ops(req, &b, outer, with_value)?;
+    let mut ops = [Op::Toggle(0); abi::MAX_LINES];
+    let n = collect_ops(req, &b, outer, with_value, &mut ops)?;
+    let ops = ops.get(..n).ok_or(EINVAL)?;
     // Everything that can fail happens before the board changes: once it has
     // applied the request, the request has succeeded.
     let reply = req.prepare_u64_reply(reply_cmd, change::SEQ, change::PAD)?;
-    let seq = b.apply(&ops, abi::SOURCE_NETLINK).inspect_err(|_| {
+    let seq = b.apply(ops, abi::SOURCE_NETLINK).inspect_err(|_| {
         req.error(None, c"the board refused the change; nothing changed");
     })?;
     if reply.send(seq).is_err() {
@@ -246,17 +256,23 @@ pub(crate) fn line_toggle(req: &Request<'_>) -> Result {
 /// of every network namespace, in `seq` order. Called by [`Board`] after
 /// every change, with the board lock released: the messages are built (at
 /// their exact size) outside it, a batch at a time, under the publisher's own
-/// lock, which keeps concurrent publishers in order. Builds nothing when
-/// nobody listens. An event that can't be sent is lost for every listener,
+/// lock, which keeps concurrent publishers in order. With nobody listening
+/// it takes no lock and builds nothing: it only moves the publisher past
+/// the new events. An event that can't be sent is lost for every listener,
 /// who see the gap in `seq`; `/proc/kbridge` counts it.
 pub(crate) fn publish(b: &Board) {
+    if !Msg::has_listeners() {
+        b.nl_advance(b.seq());
+        return;
+    }
     b.with_publisher(|p| loop {
         if !Msg::has_listeners() {
-            p.cursor = b.seq();
+            b.nl_advance(b.seq());
             return;
         }
+        let cursor = b.nl_cursor();
         let mut batch = [crate::board::ZERO_EVENT; 8];
-        let Ok(peek) = b.peek_events(p.cursor, &mut batch) else {
+        let Ok(peek) = b.peek_events(cursor, &mut batch) else {
             return; // unbound
         };
         if peek.n == 0 {
@@ -270,7 +286,7 @@ pub(crate) fn publish(b: &Board) {
                 Err(_) => p.failed += 1,
             }
         }
-        p.cursor = peek.last();
+        b.nl_advance(peek.last());
     });
 }
 

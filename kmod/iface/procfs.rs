@@ -101,7 +101,13 @@ fn show(board: &Board, out: &mut Seq) -> Result {
             };
             let _ = writeln!(out, "{line}");
         }
-        let _ = writeln!(out, "{}", abi::ProcOps { counts: st.ops() });
+        let _ = writeln!(
+            out,
+            "{}",
+            abi::ProcOps {
+                counts: board.ops()
+            }
+        );
         let _ = writeln!(
             out,
             "{}",

@@ -9,7 +9,8 @@
 //! One kobject per line with the glue's fixed attribute group; the glue's
 //! show/store trampolines add only the attribute id. `value` is 0664 and
 //! accepts a decimal value (`abi::parse_sysfs_value`); every change to a line
-//! calls `sysfs_notify()` on its `value`, so `poll()` on it wakes.
+//! notifies its `value` (`crate::sys::kobj::LineDir::notify`: while a file
+//! is open on it), so `poll()` on it wakes.
 
 use core::ffi::{c_char, c_uint};
 use kernel::prelude::*;
@@ -50,8 +51,9 @@ fn show(board: &Board, i: usize, attr: c_uint, buf: &mut [u8]) -> Result<usize> 
     let l = board.lines.get(i).ok_or(ENODEV)?;
     match attr {
         ffi::ATTR_VALUE => {
-            let v = board.with_state(|st| st.line(i).value)?;
-            emit(buf, format_args!("{v}\n"))
+            let mut v = [0u32; abi::MAX_LINES];
+            board.values(1u64 << i, &mut v)?;
+            emit(buf, format_args!("{}\n", v.get(i).copied().unwrap_or(0)))
         }
         ffi::ATTR_MAX_VALUE => emit(buf, format_args!("{}\n", l.max)),
         ffi::ATTR_KIND => emit(

@@ -22,4 +22,4 @@ pub mod state;
 
 pub use name::Name;
 pub use ring::{Peek, Ring, ZERO_EVENT};
-pub use state::{Done, Env, Iface, LineDesc, LineState, Op, Refusal, State};
+pub use state::{bits, Done, Env, Iface, LineDesc, LineState, Op, OpCounters, Refusal, State};

@@ -93,18 +93,20 @@ impl<B: Deref<Target = [EventRecord]> + DerefMut> Ring<B> {
         }
     }
 
+    /// How many events after `cursor` the ring no longer holds (`newest`
+    /// being the newest event).
+    pub fn lost(&self, newest: u64, cursor: u64) -> u64 {
+        let keep = self.buf.len() as u64;
+        let oldest = newest.saturating_sub(keep.saturating_sub(1)).max(1);
+        oldest.saturating_sub(cursor.saturating_add(1))
+    }
+
     /// Copies the events after `cursor`, up to `newest`, into `out`, without
     /// consuming them. The first carries in `dropped` how many older events
     /// this reader lost to the ring.
     pub fn peek(&self, newest: u64, cursor: u64, out: &mut [EventRecord]) -> Peek {
-        let keep = self.buf.len() as u64;
-        let oldest = newest.saturating_sub(keep.saturating_sub(1)).max(1);
-        let mut next = cursor.saturating_add(1);
-        let mut lost = 0u64;
-        if next < oldest {
-            lost = oldest.saturating_sub(next);
-            next = oldest;
-        }
+        let lost = self.lost(newest, cursor);
+        let mut next = cursor.saturating_add(1).saturating_add(lost);
         let first = next;
         let mut n = 0;
         while next <= newest && n < out.len() {

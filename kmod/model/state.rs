@@ -13,6 +13,7 @@
 //! whose undo fails too is re-read and recorded, so the state never claims a
 //! value the hardware doesn't have.
 
+use core::borrow::Borrow;
 use core::ops::{Deref, DerefMut};
 use core::sync::atomic::{AtomicU64, Ordering};
 
@@ -71,6 +72,38 @@ impl Iface {
 // The counters and their names in /proc/kbridge stay the same length.
 const _: () = assert!(Iface::COUNT == abi::PROC_OPS_FIELDS.len());
 
+/// Operations counted per interface: atomics, so that counting needs no
+/// lock (the board keeps them beside its locked [`State`]).
+#[derive(Debug, Default)]
+pub struct OpCounters([AtomicU64; Iface::COUNT]);
+
+impl OpCounters {
+    /// All zero.
+    pub const fn new() -> Self {
+        // An array repeat of a const item, not of a value (AtomicU64 isn't
+        // Copy); each element is its own atomic.
+        #[allow(clippy::declare_interior_mutable_const)]
+        const ZERO: AtomicU64 = AtomicU64::new(0);
+        OpCounters([ZERO; Iface::COUNT])
+    }
+
+    /// Counts one operation of `iface` (wrapping).
+    pub fn count(&self, iface: Iface) {
+        if let Some(c) = self.0.get(iface as usize) {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The counts, in `Iface` order.
+    pub fn get(&self) -> [u64; Iface::COUNT] {
+        let mut out = [0; Iface::COUNT];
+        for (o, c) in out.iter_mut().zip(self.0.iter()) {
+            *o = c.load(Ordering::Relaxed);
+        }
+        out
+    }
+}
+
 /// A requested change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
@@ -78,6 +111,19 @@ pub enum Op {
     Set(usize, u32),
     /// 0 becomes the line's maximum, anything else 0.
     Toggle(usize),
+}
+
+/// The indices of the set bits of `mask`, lowest first.
+pub fn bits(mask: u64) -> impl Iterator<Item = usize> + Clone {
+    let mut m = mask;
+    core::iter::from_fn(move || {
+        if m == 0 {
+            return None;
+        }
+        let i = m.trailing_zeros() as usize;
+        m &= m.wrapping_sub(1);
+        Some(i)
+    })
 }
 
 /// Why a request was refused or failed.
@@ -140,7 +186,6 @@ pub struct State<B, L> {
     lines: L,
     seq: u64,
     ring: Ring<B>,
-    ops: [u64; Iface::COUNT],
     delivered: u64,
     dropped: u64,
 }
@@ -170,7 +215,6 @@ where
             lines,
             seq: 0,
             ring,
-            ops: [0; Iface::COUNT],
             delivered: 0,
             dropped: 0,
         })
@@ -191,11 +235,6 @@ where
         self.seq
     }
 
-    /// Operations counted per interface (`Iface` order).
-    pub fn ops(&self) -> [u64; Iface::COUNT] {
-        self.ops
-    }
-
     /// Events consumed by readers.
     pub fn delivered(&self) -> u64 {
         self.delivered
@@ -214,13 +253,6 @@ where
     /// The device is unbound: every further operation fails with Gone.
     pub fn kill(&mut self) {
         self.alive = false;
-    }
-
-    /// Counts one operation of `iface`.
-    pub fn count(&mut self, iface: Iface) {
-        if let Some(c) = self.ops.get_mut(iface as usize) {
-            *c = c.wrapping_add(1);
-        }
     }
 
     /// The single place a change is recorded: line `i` becomes `new` on
@@ -262,6 +294,9 @@ where
     pub fn refresh_leds<E: Env>(&mut self, env: &mut E, descs: &[LineDesc]) -> bool {
         let mut changed = false;
         for i in 0..self.lines.len() {
+            if !matches!(descs.get(i), Some(d) if d.kind == abi::KIND_LED) {
+                continue;
+            }
             let Some(v) = env.led_brightness(i) else {
                 continue;
             };
@@ -289,19 +324,24 @@ where
     }
 
     /// The values `ops` would leave, applied in order to a copy of the
-    /// current ones; refuses the whole request if any op is invalid.
-    pub fn plan<E: Env>(
+    /// current ones; refuses the whole request if any op is invalid. `ops`
+    /// is walked once: a slice, or an iterator that builds them on the fly.
+    pub fn plan<E: Env, I>(
         &self,
         env: &E,
         descs: &[LineDesc],
-        ops: &[Op],
-    ) -> Result<[u32; abi::MAX_LINES], Refusal<E::Error>> {
+        ops: I,
+    ) -> Result<[u32; abi::MAX_LINES], Refusal<E::Error>>
+    where
+        I: IntoIterator,
+        I::Item: Borrow<Op>,
+    {
         let mut target = [0u32; abi::MAX_LINES];
         for (t, l) in target.iter_mut().zip(self.lines()) {
             *t = l.value;
         }
         for op in ops {
-            let (i, v) = match *op {
+            let (i, v) = match *op.borrow() {
                 Op::Set(i, v) => (i, v),
                 Op::Toggle(i) => {
                     let d = descs.get(i).ok_or(Refusal::Invalid)?;
@@ -324,13 +364,17 @@ where
 
     /// Applies `ops` atomically on behalf of `source`. Returns the sequence
     /// number after the changes.
-    pub fn apply<E: Env>(
+    pub fn apply<E: Env, I>(
         &mut self,
         env: &mut E,
         descs: &[LineDesc],
-        ops: &[Op],
+        ops: I,
         source: u8,
-    ) -> Done<u64, E::Error> {
+    ) -> Done<u64, E::Error>
+    where
+        I: IntoIterator,
+        I::Item: Borrow<Op>,
+    {
         if !self.alive {
             return Done {
                 result: Err(Refusal::Gone),
@@ -344,40 +388,47 @@ where
         Done { result, recorded }
     }
 
-    fn apply_checked<E: Env>(
+    fn apply_checked<E: Env, I>(
         &mut self,
         env: &mut E,
         descs: &[LineDesc],
-        ops: &[Op],
+        ops: I,
         source: u8,
         recorded: &mut bool,
-    ) -> Result<u64, Refusal<E::Error>> {
+    ) -> Result<u64, Refusal<E::Error>>
+    where
+        I: IntoIterator,
+        I::Item: Borrow<Op>,
+    {
         let target = self.plan(env, descs, ops)?;
-        let mut current = [0u32; abi::MAX_LINES];
-        for (c, l) in current.iter_mut().zip(self.lines()) {
-            *c = l.value;
+        // The lines to write, and their old values: the state's own (it does
+        // not change until the records below).
+        let mut old = [0u32; abi::MAX_LINES];
+        let mut changed = 0u64;
+        for (i, (l, t)) in self.lines().iter().zip(target.iter()).enumerate() {
+            if l.value != *t {
+                changed |= 1u64 << i;
+                if let Some(o) = old.get_mut(i) {
+                    *o = l.value;
+                }
+            }
         }
-        let changed = |i: usize| -> Option<(u32, u32)> {
-            let (old, new) = (*current.get(i)?, *target.get(i)?);
-            (old != new).then_some((old, new))
-        };
+        let new_of = |i: usize| target.get(i).copied().unwrap_or(0);
         // Write the hardware; undo on error.
-        for i in 0..self.lines.len() {
-            let Some((_, new)) = changed(i) else {
-                continue;
-            };
-            if let Err(e) = env.write(i, new) {
-                if self.undo(env, descs, i, |j| changed(j).map(|(old, _)| old)) {
+        for i in bits(changed) {
+            if let Err(e) = env.write(i, new_of(i)) {
+                let old_of = |j: usize| {
+                    (changed & (1u64 << j) != 0).then(|| old.get(j).copied().unwrap_or(0))
+                };
+                if self.undo(env, descs, i, old_of) {
                     *recorded = true;
                 }
                 return Err(Refusal::Hw(e));
             }
         }
-        for i in 0..self.lines.len() {
-            if let Some((_, new)) = changed(i) {
-                self.record(env, descs, i, new, source);
-                *recorded = true;
-            }
+        for i in bits(changed) {
+            self.record(env, descs, i, new_of(i), source);
+            *recorded = true;
         }
         Ok(self.seq)
     }
@@ -437,6 +488,16 @@ where
             return Err(Refusal::Gone);
         }
         Ok(self.ring.peek(self.seq, cursor, out))
+    }
+
+    /// A reader at `cursor` goes away without reading further: the events
+    /// it had already lost to the ring count as dropped, as they would have
+    /// on its next read. (Events still in the ring were not lost: nobody
+    /// asked for them.) Returns how many.
+    pub fn close_reader(&mut self, cursor: u64) -> u64 {
+        let lost = self.ring.lost(self.seq, cursor);
+        self.dropped = self.dropped.wrapping_add(lost);
+        lost
     }
 
     /// Consumes the first `copied` events of `peek` (at most `peek.n`): moves

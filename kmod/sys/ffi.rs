@@ -35,6 +35,8 @@ opaque! {
     gpio_desc;
     /// `struct inode`.
     inode;
+    /// `struct kernfs_node`.
+    kernfs_node;
     /// `struct kobject`.
     kobject;
     /// `struct led_classdev`.
@@ -140,6 +142,7 @@ extern "C" {
         arg: *mut c_void,
     ) -> c_int;
     pub(crate) fn kbridge_glue_poll_wait(file: *mut file, pt: *mut poll_table_struct);
+    pub(crate) fn kbridge_glue_readers_waiting() -> bool;
     pub(crate) fn kbridge_glue_wake_readers(events: c_uint);
 
     pub(crate) fn kbridge_glue_led_poll_start(delay_ms: c_uint);
@@ -166,6 +169,8 @@ extern "C" {
     pub(crate) fn kbridge_glue_seq_private(m: *mut seq_file) -> *mut c_void;
     pub(crate) fn kbridge_glue_seq_write(m: *mut seq_file, buf: *const c_void, len: usize);
 
+    pub(crate) fn kbridge_glue_param_ring_size() -> c_uint;
+
     pub(crate) fn kbridge_glue_device_kobj(dev: *mut device) -> *mut kobject;
     pub(crate) fn kbridge_glue_kobject_create(
         name: *const c_char,
@@ -174,7 +179,10 @@ extern "C" {
     pub(crate) fn kbridge_glue_kobject_del(kobj: *mut kobject);
     pub(crate) fn kbridge_glue_kobject_put(kobj: *mut kobject);
     pub(crate) fn kbridge_glue_sysfs_add_line_attrs(kobj: *mut kobject) -> c_int;
-    pub(crate) fn kbridge_glue_sysfs_notify_value(kobj: *mut kobject);
+    pub(crate) fn kbridge_glue_sysfs_value_node(kobj: *mut kobject) -> *mut kernfs_node;
+    pub(crate) fn kbridge_glue_kernfs_put(kn: *mut kernfs_node);
+    pub(crate) fn kbridge_glue_kernfs_has_open(kn: *mut kernfs_node) -> bool;
+    pub(crate) fn kbridge_glue_kernfs_notify(kn: *mut kernfs_node);
 
     pub(crate) fn kbridge_glue_gpiod_to_irq(desc: *mut gpio_desc) -> c_int;
     pub(crate) fn kbridge_glue_request_irq(

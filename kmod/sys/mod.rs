@@ -21,6 +21,7 @@ pub(crate) mod gpio;
 pub(crate) mod irq;
 pub(crate) mod kobj;
 pub(crate) mod led;
+pub(crate) mod param;
 pub(crate) mod platform;
 pub(crate) mod rcu;
 pub(crate) mod shmem;

@@ -30,8 +30,14 @@ pub(crate) struct SharedPage {
 unsafe impl Send for SharedPage {}
 // SAFETY: `&SharedPage` can only write through a `PageWriter`, which exists
 // only inside `update`, and `update`'s callers hold the board lock: one writer
-// at a time. Concurrent readers are user-space mappings (seqcount protocol).
+// at a time. Concurrent readers (user-space mappings, and `read`) follow the
+// seqcount protocol and discard what they read while a write was under way.
 unsafe impl Sync for SharedPage {}
+
+/// Read access to the page, handed out only inside [`SharedPage::read`].
+pub(crate) struct PageReader<'a> {
+    page: &'a SharedPage,
+}
 
 /// Write access to the page, handed out only inside [`SharedPage::update`].
 pub(crate) struct PageWriter<'a> {
@@ -72,6 +78,31 @@ impl SharedPage {
         even
     }
 
+    /// Runs `f` on a consistent view of the page without the lock, by the
+    /// seqcount protocol user space follows (docs/interfaces.md): retried
+    /// while a writer is inside [`Self::update`]. None after `tries`
+    /// attempts (a writer preempted mid-update): the caller takes the lock
+    /// instead of spinning on.
+    pub(crate) fn read<R>(&self, tries: u32, mut f: impl FnMut(&PageReader<'_>) -> R) -> Option<R> {
+        let r = PageReader { page: self };
+        for _ in 0..tries {
+            let before = r.read_u32(abi::SHARED_OFF_SEQCOUNT);
+            if before & 1 != 0 {
+                core::hint::spin_loop();
+                continue;
+            }
+            // Orders the seqcount load before the field loads (smp_rmb)...
+            fence(Ordering::Acquire);
+            let v = f(&r);
+            // ... and the field loads before the second seqcount load.
+            fence(Ordering::Acquire);
+            if r.read_u32(abi::SHARED_OFF_SEQCOUNT) == before {
+                return Some(v);
+            }
+        }
+        None
+    }
+
     /// Maps the page into `vma` read-only. Refuses writable or executable
     /// mappings (EPERM), a length other than one page or a non-zero offset
     /// (EINVAL). The mapping can never become writable or executable
@@ -94,6 +125,28 @@ impl SharedPage {
         // outlives this `SharedPage` for as long as it is mapped.
         unsafe { ffi::kbridge_glue_vma_map_page(vma, self.addr) };
         Ok(())
+    }
+}
+
+impl PageReader<'_> {
+    /// Reads one aligned u32 field (0 on a bad offset, which the ABI's
+    /// constant offsets never produce).
+    pub(crate) fn read_u32(&self, off: usize) -> u32 {
+        match self.page.ptr(off, 4) {
+            // SAFETY: in-bounds and aligned (checked); the page outlives the
+            // reader. A racing writer is detected by the seqcount.
+            Some(p) => unsafe { core::ptr::read_volatile(p.cast::<u32>()) },
+            None => 0,
+        }
+    }
+
+    /// Reads one aligned u64 field.
+    pub(crate) fn read_u64(&self, off: usize) -> u64 {
+        match self.page.ptr(off, 8) {
+            // SAFETY: as for `read_u32`.
+            Some(p) => unsafe { core::ptr::read_volatile(p.cast::<u64>()) },
+            None => 0,
+        }
     }
 }
 

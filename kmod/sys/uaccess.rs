@@ -39,6 +39,8 @@ unsafe impl Pod for abi::IocLineInfo {}
 unsafe impl Pod for abi::IocValues {}
 // SAFETY: as above.
 unsafe impl Pod for abi::IocToggle {}
+// SAFETY: as above.
+unsafe impl Pod for abi::IocBits {}
 // SAFETY: a u32 is plain old data.
 unsafe impl Pod for u32 {}
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0-only WITH Linux-syscall-note) OR MIT */
 /*
- * kbridge user ABI for C: the character device's event records, ioctls and
- * shared page, and the names of the other interfaces. docs/interfaces.md
+ * kbridge user ABI for C: the character device's ioctls and shared page, and
+ * the names of the other interfaces; the event record and the BPF maps are in
+ * kbridge-bpf.h, included below. docs/interfaces.md
  * describes them; examples/c/ uses each.
  *
  * GENERATED from userspace/crates/kbridge-abi/src/abi.rs (the one definition
@@ -17,6 +18,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 #include "kbridge-nl-uapi.h"
+#include "kbridge-bpf.h"
 #ifndef __KERNEL__
 #include <stddef.h>
 #endif
@@ -39,18 +41,6 @@
 
 #define KBRIDGE_SHARED_MAGIC 0x4b425247 /* "KBRG" */
 #define KBRIDGE_SHARED_PAGE_SIZE 4096
-
-/* One change, as read() from /dev/kbridge returns it (32 bytes). */
-struct kbridge_event {
-	__u64 seq;
-	__u64 timestamp_ns;
-	__u16 line;
-	__u8 source;
-	__u8 kind;
-	__u32 old_value;
-	__u32 new_value;
-	__u32 dropped;
-};
 
 /* KBRIDGE_IOC_BOARD_INFO: in `size`, out the rest. */
 struct kbridge_board_info {
@@ -178,15 +168,6 @@ _Static_assert(KBRIDGE_SOURCE_IOCTL == 4, "kbridge ABI: KBRIDGE_SOURCE_IOCTL");
 _Static_assert(KBRIDGE_SOURCE_NETLINK == 5, "kbridge ABI: KBRIDGE_SOURCE_NETLINK");
 _Static_assert(KBRIDGE_SOURCE_KERNEL == 6, "kbridge ABI: KBRIDGE_SOURCE_KERNEL");
 _Static_assert(KBRIDGE_LINE_FLAGS_ACTIVE_LOW == 1, "kbridge ABI: KBRIDGE_LINE_FLAGS_ACTIVE_LOW");
-_Static_assert(offsetof(struct kbridge_event, seq) == 0, "kbridge ABI: kbridge_event.seq");
-_Static_assert(offsetof(struct kbridge_event, timestamp_ns) == 8, "kbridge ABI: kbridge_event.timestamp_ns");
-_Static_assert(offsetof(struct kbridge_event, line) == 16, "kbridge ABI: kbridge_event.line");
-_Static_assert(offsetof(struct kbridge_event, source) == 18, "kbridge ABI: kbridge_event.source");
-_Static_assert(offsetof(struct kbridge_event, kind) == 19, "kbridge ABI: kbridge_event.kind");
-_Static_assert(offsetof(struct kbridge_event, old_value) == 20, "kbridge ABI: kbridge_event.old_value");
-_Static_assert(offsetof(struct kbridge_event, new_value) == 24, "kbridge ABI: kbridge_event.new_value");
-_Static_assert(offsetof(struct kbridge_event, dropped) == 28, "kbridge ABI: kbridge_event.dropped");
-_Static_assert(sizeof(struct kbridge_event) == 32, "kbridge ABI: sizeof kbridge_event");
 _Static_assert(offsetof(struct kbridge_board_info, size) == 0, "kbridge ABI: kbridge_board_info.size");
 _Static_assert(offsetof(struct kbridge_board_info, abi_version) == 4, "kbridge ABI: kbridge_board_info.abi_version");
 _Static_assert(offsetof(struct kbridge_board_info, num_lines) == 8, "kbridge ABI: kbridge_board_info.num_lines");

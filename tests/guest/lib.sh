@@ -1,13 +1,42 @@
 # Helpers for in-guest tests (busybox sh). Each test file sources this and
-# reports cases with ktest_pass/ktest_fail/ktest_skip; the host counts the
-# "KTEST" lines on the console. A file that exits non-zero without reporting
-# is counted as a failure by run-all.sh.
+# reports cases with ktest_pass/ktest_fail/ktest_skip, as KTAP
+# (Documentation/dev-tools/ktap.rst) result lines of the file's subtest:
+#     ok N case
+#     not ok N case # reason
+#     ok N case # SKIP reason
+# run-all.sh prints each file's subtest header, then its plan and result once
+# the file is done (a file that exits non-zero gets a failed case `exit`);
+# the host parses the console with tests/host/ktap.py. The cases of a file
+# are numbered through $KTAP_STATE, which holds "<cases> <failed> <skipped>"
+# so far, so that subshells and kbridge-test (which reports the same way)
+# keep one count. Cases are reported one at a time, never concurrently.
 KB_KO=/lib/modules/kbridge.ko
 KTEST_FILE=${KTEST_FILE:-$(basename "$0" .sh)}
+KTAP_STATE=${KTAP_STATE:-/tmp/ktap-state}
+export KTAP_STATE
 
-ktest_pass() { echo "KTEST PASS $KTEST_FILE/$1"; }
-ktest_fail() { echo "KTEST FAIL $KTEST_FILE/$1: $2"; }
-ktest_skip() { echo "KTEST SKIP $KTEST_FILE/$1: $2"; }
+# ktap_result ok|"not ok"|skip CASE [REASON]: one numbered result line.
+ktap_result() {
+    read -r _ktap_n _ktap_f _ktap_s 2>/dev/null < "$KTAP_STATE" || { _ktap_n=0 _ktap_f=0 _ktap_s=0; }
+    _ktap_n=$((_ktap_n + 1))
+    # A reason is one line, and a `#` in a name would start a directive (no
+    # fork for the usual case: the whole suite reports many hundred cases).
+    _ktap_why=$3 _ktap_case=$2
+    case $3 in *"
+"*) _ktap_why=$(printf '%s' "$3" | tr '\n' ' ') ;; esac
+    case $2 in *"#"* | *"
+"*) _ktap_case=$(printf '%s' "$2" | tr '#\n' '_ ') ;; esac
+    case $1 in
+        ok) _ktap_line="ok $_ktap_n $_ktap_case" ;;
+        skip) _ktap_s=$((_ktap_s + 1)); _ktap_line="ok $_ktap_n $_ktap_case # SKIP $_ktap_why" ;;
+        *) _ktap_f=$((_ktap_f + 1)); _ktap_line="not ok $_ktap_n $_ktap_case # $_ktap_why" ;;
+    esac
+    echo "$_ktap_n $_ktap_f $_ktap_s" > "$KTAP_STATE"
+    echo "    $_ktap_line"
+}
+ktest_pass() { ktap_result ok "$1"; }
+ktest_fail() { ktap_result "not ok" "$1" "$2"; }
+ktest_skip() { ktap_result skip "$1" "$2"; }
 
 # check NAME CMD...: pass if CMD exits 0, else fail with its output.
 check() {
@@ -46,7 +75,7 @@ sim_line() {
     return 1
 }
 
-# probe AREA: runs `kbridge-test AREA` (its cases print their own KTEST lines;
+# probe AREA: runs `kbridge-test AREA` (its cases print their own KTAP lines;
 # exit 1 means one failed). Any other exit status (a crash: 128 + signal) fails
 # the area as a whole, so cases it never reached are not lost silently.
 probe() {
@@ -70,8 +99,9 @@ kb_gone() {
         sleep 0.1; i=$((i + 1))
     done
 }
-# kb_insmod: insmod kbridge.ko once the previous load is gone.
-kb_insmod() { kb_gone; insmod "$KB_KO"; }
+# kb_insmod [PARAM=VALUE...]: insmod kbridge.ko once the previous load is gone.
+# shellcheck disable=SC2120 # callers in other files pass parameters
+kb_insmod() { kb_gone; insmod "$KB_KO" "$@"; }
 load_module() { module_loaded || kb_insmod; }
 unload_module() { ! module_loaded || rmmod kbridge; }
 

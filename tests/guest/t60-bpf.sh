@@ -92,7 +92,7 @@ expect_eq watch-lines "$(awk '{print $3, $4, $6, $7}' /tmp/bpf-events | tr '\n' 
     "relay 1 0 source=ioctl|relay 0 1 source=sysfs|relay 1 0 source=chardev|status 1 0 source=ioctl|"
 check watch-seq-increasing sh -c "sed 's/^seq=\([0-9]*\).*/\1/' /tmp/bpf-events | awk 'NR>1 && \$1 != p+1 {exit 1} {p=\$1}'"
 # The format file vs the program's ctx, overflow accounting, a second reader refused (its
-# own KTEST lines).
+# own KTAP result lines).
 probe bpf
 
 # All seven interfaces at once: with the program attached, selftest writes through

@@ -34,13 +34,15 @@ SRC_URI += "file://kbridge.service \
     file://agent.toml \
 "
 
-KBRIDGE_SRC_PATHS = "userspace"
+# kmod/uapi: the BPF program includes kbridge-bpf.h from there.
+KBRIDGE_SRC_PATHS = "kmod/uapi userspace"
 CARGO_SRC_DIR = "userspace"
 # Only the workspace's lock file (S may be a whole developer checkout).
 CARGO_LOCK_SRC_DIR = "${S}/userspace"
 
 # build.rs runs KBRIDGE_BPF_CLANG with -target bpf -g; the program includes
-# no headers, so no libbpf or kernel headers are needed. It is clang-native
+# only kmod/uapi/kbridge-bpf.h (and the kbridge-nl-uapi.h it includes), so no
+# libbpf or kernel headers are needed. It is clang-native
 # behind a wrapper that adds the prefix maps of DEBUG_PREFIX_MAP: the object
 # is embedded in the binary (include_bytes!), and its DWARF would otherwise
 # carry the build directory (buildpaths QA, and the host's paths on target).

@@ -1,5 +1,6 @@
 //! Compiles the BPF program (bpf/kbridge.bpf.c) into `$OUT_DIR/kbridge.bpf.o`, which
-//! src/bpf.rs embeds. The object is never checked in: it is built from source every time the
+//! src/bpf/ embeds. The program includes kmod/uapi/kbridge-bpf.h (generated from kbridge-abi),
+//! so that folder must be beside `userspace/` (the Yocto recipe copies it too). The object is never checked in: it is built from source every time the
 //! source changes.
 //!
 //! The compiler is, in order: `$KBRIDGE_BPF_CLANG`, `$CLANG`, `clang-19`, `clang` (any clang
@@ -12,9 +13,16 @@ use std::path::PathBuf;
 use std::process::Command;
 
 const SRC: &str = "bpf/kbridge.bpf.c";
+/// kmod/uapi, relative to this crate: kbridge-bpf.h (generated from kbridge-abi) and the
+/// kbridge-nl-uapi.h it includes.
+const UAPI: &str = "../../../kmod/uapi";
+const HEADERS: [&str; 2] = ["kbridge-bpf.h", "kbridge-nl-uapi.h"];
 
 fn main() {
     println!("cargo:rerun-if-changed={SRC}");
+    for h in HEADERS {
+        println!("cargo:rerun-if-changed={UAPI}/{h}");
+    }
     println!("cargo:rerun-if-env-changed=KBRIDGE_BPF_CLANG");
     println!("cargo:rerun-if-env-changed=CLANG");
     if let Err(msg) = build() {
@@ -39,7 +47,7 @@ fn build() -> Result<(), String> {
     for clang in &candidates {
         let status = Command::new(clang)
             .args([
-                "-target", target, "-O2", "-g", "-Wall", "-Werror", "-c", SRC, "-o",
+                "-target", target, "-O2", "-g", "-Wall", "-Werror", "-I", UAPI, "-c", SRC, "-o",
             ])
             .arg(&obj)
             .status();

@@ -571,6 +571,147 @@ impl EventRecord {
 }
 
 // ---------------------------------------------------------------------------------------------
+// eBPF maps: what the BPF program (userspace/crates/kbridge/bpf/kbridge.bpf.c) keeps pinned
+// under BPF_PIN_DIR. The program includes the C view of these (kmod/uapi/kbridge-bpf.h,
+// generated from here); its ring buffer carries EventRecord.
+// ---------------------------------------------------------------------------------------------
+
+/// Name of the line map in the BPF object (`ARRAY[MAX_LINES]`, key: line index as `u32`,
+/// value: [`BpfLine`]).
+pub const BPF_MAP_LINES: &str = "kbridge_lines";
+/// Name of the ring buffer in the BPF object (records: [`EventRecord`]).
+pub const BPF_MAP_EVENTS: &str = "kbridge_events";
+/// Name of the statistics map in the BPF object (`ARRAY[1]`, value: [`BpfStats`]).
+pub const BPF_MAP_STATS: &str = "kbridge_stats";
+/// File under [`BPF_PIN_DIR`] the line map is pinned as.
+pub const BPF_PIN_LINES: &str = "lines";
+/// File under [`BPF_PIN_DIR`] the ring buffer is pinned as.
+pub const BPF_PIN_EVENTS: &str = "events";
+/// File under [`BPF_PIN_DIR`] the statistics map is pinned as.
+pub const BPF_PIN_STATS: &str = "stats";
+/// File under [`BPF_PIN_DIR`] the program's link is pinned as.
+pub const BPF_PIN_LINK: &str = "link";
+/// Size of the array maps' key (the line index, or 0 for the statistics map).
+pub const BPF_KEY_SIZE: usize = core::mem::size_of::<u32>();
+/// Size of the ring buffer in bytes (a power of two, a multiple of the page size).
+pub const BPF_RINGBUF_BYTES: u32 = 64 * 1024;
+
+/// [`BpfLine::flags`]: the entry holds a real state (seeded or written by the program).
+pub const BPF_LINE_VALID: u8 = 1 << 0;
+/// [`BpfLine::flags`]: the entry was last written by the seeding, not by a change.
+pub const BPF_LINE_SEEDED: u8 = 1 << 1;
+
+/// One line's entry in the line map (`struct kbridge_bpf_line`), native endian.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BpfLine {
+    /// Global sequence number the entry is current as of: the change's when the program wrote
+    /// it, the snapshot's when user space seeded it.
+    pub seq: u64,
+    /// `CLOCK_MONOTONIC` nanoseconds of the line's latest change.
+    pub timestamp_ns: u64,
+    /// Changes of the line since the module's probe.
+    pub changes: u64,
+    /// Current logical value.
+    pub value: u32,
+    /// `SOURCE_*` of the latest change.
+    pub source: u8,
+    /// `KIND_*` of the line.
+    pub kind: u8,
+    /// [`BPF_LINE_VALID`], [`BPF_LINE_SEEDED`].
+    pub flags: u8,
+    /// Zero.
+    pub reserved: u8,
+}
+
+/// Size of a [`BpfLine`] in bytes.
+pub const BPF_LINE_SIZE: usize = 32;
+const _: () = assert!(core::mem::size_of::<BpfLine>() == BPF_LINE_SIZE);
+
+const BL_SEQ: usize = core::mem::offset_of!(BpfLine, seq);
+const BL_TIMESTAMP: usize = core::mem::offset_of!(BpfLine, timestamp_ns);
+const BL_CHANGES: usize = core::mem::offset_of!(BpfLine, changes);
+const BL_VALUE: usize = core::mem::offset_of!(BpfLine, value);
+const BL_SOURCE: usize = core::mem::offset_of!(BpfLine, source);
+const BL_KIND: usize = core::mem::offset_of!(BpfLine, kind);
+const BL_FLAGS: usize = core::mem::offset_of!(BpfLine, flags);
+const BL_RESERVED: usize = core::mem::offset_of!(BpfLine, reserved);
+
+impl BpfLine {
+    /// Encodes the entry exactly as the map stores it.
+    pub fn to_bytes(&self) -> [u8; BPF_LINE_SIZE] {
+        let mut b = [0u8; BPF_LINE_SIZE];
+        put_bytes(&mut b, BL_SEQ, &self.seq.to_ne_bytes());
+        put_bytes(&mut b, BL_TIMESTAMP, &self.timestamp_ns.to_ne_bytes());
+        put_bytes(&mut b, BL_CHANGES, &self.changes.to_ne_bytes());
+        put_bytes(&mut b, BL_VALUE, &self.value.to_ne_bytes());
+        put_bytes(&mut b, BL_SOURCE, &[self.source]);
+        put_bytes(&mut b, BL_KIND, &[self.kind]);
+        put_bytes(&mut b, BL_FLAGS, &[self.flags]);
+        put_bytes(&mut b, BL_RESERVED, &[self.reserved]);
+        b
+    }
+
+    /// Decodes the map's bytes.
+    pub fn from_bytes(b: &[u8; BPF_LINE_SIZE]) -> Self {
+        BpfLine {
+            seq: get_u64(b, BL_SEQ),
+            timestamp_ns: get_u64(b, BL_TIMESTAMP),
+            changes: get_u64(b, BL_CHANGES),
+            value: get_u32(b, BL_VALUE),
+            source: get_u8(b, BL_SOURCE),
+            kind: get_u8(b, BL_KIND),
+            flags: get_u8(b, BL_FLAGS),
+            reserved: get_u8(b, BL_RESERVED),
+        }
+    }
+}
+
+/// The program's counters, the statistics map's only value (`struct kbridge_bpf_stats`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BpfStats {
+    /// Tracepoint hits since attach.
+    pub events: u64,
+    /// Ring buffer records lost because the ring buffer was full.
+    pub ringbuf_dropped: u64,
+    /// Hits with a line index outside the map (never expected).
+    pub bad_line: u64,
+}
+
+/// Size of a [`BpfStats`] in bytes.
+pub const BPF_STATS_SIZE: usize = 24;
+const _: () = assert!(core::mem::size_of::<BpfStats>() == BPF_STATS_SIZE);
+
+const BS_EVENTS: usize = core::mem::offset_of!(BpfStats, events);
+const BS_RINGBUF_DROPPED: usize = core::mem::offset_of!(BpfStats, ringbuf_dropped);
+const BS_BAD_LINE: usize = core::mem::offset_of!(BpfStats, bad_line);
+
+impl BpfStats {
+    /// Encodes the counters exactly as the map stores them.
+    pub fn to_bytes(&self) -> [u8; BPF_STATS_SIZE] {
+        let mut b = [0u8; BPF_STATS_SIZE];
+        put_bytes(&mut b, BS_EVENTS, &self.events.to_ne_bytes());
+        put_bytes(
+            &mut b,
+            BS_RINGBUF_DROPPED,
+            &self.ringbuf_dropped.to_ne_bytes(),
+        );
+        put_bytes(&mut b, BS_BAD_LINE, &self.bad_line.to_ne_bytes());
+        b
+    }
+
+    /// Decodes the map's bytes.
+    pub fn from_bytes(b: &[u8; BPF_STATS_SIZE]) -> Self {
+        BpfStats {
+            events: get_u64(b, BS_EVENTS),
+            ringbuf_dropped: get_u64(b, BS_RINGBUF_DROPPED),
+            bad_line: get_u64(b, BS_BAD_LINE),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // ioctl
 // ---------------------------------------------------------------------------------------------
 

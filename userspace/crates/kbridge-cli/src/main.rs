@@ -1,26 +1,20 @@
 //! `kbridge`: control and observe a kbridge board from the command line.
 
 mod agent;
-mod blink;
-mod bpf_cmd;
 mod cli;
 mod cmd;
 mod output;
 mod pattern;
 mod signals;
-mod watch;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use kbridge::{Backend, Config, Error, Interface};
+use kbridge::{Config, Error, Interface};
 
 use crate::cli::{Cli, Command, GlobalArgs};
-use crate::output::{
-    ErrorBody, ErrorJson, GetJson, InfoJson, InterfaceJson, InterfacesJson, LineJson, ListJson,
-    NameValue, SetJson, ToggleJson,
-};
+use crate::output::{ErrorBody, ErrorJson};
 
 /// Exit statuses (documented in `--help`).
 mod exit {
@@ -150,27 +144,6 @@ fn config(global: &GlobalArgs) -> Config {
     }
 }
 
-/// `NAME VALUE` or `NAME=VALUE...`.
-fn parse_assignments(args: &[String]) -> Result<Vec<(String, u32)>, Failure> {
-    let value = |name: &str, text: &str| {
-        kbridge_abi::parse_value(text.as_bytes())
-            .map_err(|e| Failure::Usage(format!("value `{text}` for `{name}`: {e}")))
-    };
-    if let [name, text] = args {
-        if !name.contains('=') && !text.contains('=') {
-            return Ok(vec![(name.clone(), value(name, text)?)]);
-        }
-    }
-    args.iter()
-        .map(|arg| match arg.split_once('=') {
-            Some((name, text)) if !name.is_empty() => Ok((name.to_owned(), value(name, text)?)),
-            _ => Err(Failure::Usage(format!(
-                "expected NAME=VALUE (or exactly NAME VALUE), got `{arg}`"
-            ))),
-        })
-        .collect()
-}
-
 fn run(cli: &Cli, out: &mut impl Write) -> Result<(), Failure> {
     let json = cli.global.json;
     let default_via = match cli.command {
@@ -179,140 +152,24 @@ fn run(cli: &Cli, out: &mut impl Write) -> Result<(), Failure> {
     };
     let via = cli.global.via.map_or(default_via, Interface::from);
     let cfg = config(&cli.global);
-    let connect = || -> Result<Box<dyn Backend>, Failure> { Ok(kbridge::open(via, &cfg)?) };
 
     match &cli.command {
-        Command::Status => cmd::status::run(&cfg, json, out)?,
-        Command::Bench(args) => cmd::bench::run(args, &cli.global.vias, &cfg, json, out)?,
-        Command::Selftest(args) => cmd::selftest::run(args, &cli.global.vias, &cfg, json, out)?,
-        Command::Completions { shell } => cmd::generate::completions(*shell, out)?,
-        Command::Manpage => cmd::generate::manpage(out)?,
-        Command::Interfaces => {
-            let list: Vec<InterfaceJson> = Interface::ALL
-                .iter()
-                .map(|&i| {
-                    let c = i.capabilities();
-                    InterfaceJson {
-                        name: i.name(),
-                        read: c.read,
-                        write: c.write,
-                        atomic_write: c.atomic_write,
-                        events: c.events,
-                    }
-                })
-                .collect();
-            if json {
-                output::json(out, &InterfacesJson { interfaces: list })?;
-            } else {
-                for i in list {
-                    let can: Vec<&str> = [
-                        (i.read, "read"),
-                        (i.write, "write"),
-                        (i.atomic_write, "atomic"),
-                        (i.events, "events"),
-                    ]
-                    .iter()
-                    .filter(|(yes, _)| *yes)
-                    .map(|(_, what)| *what)
-                    .collect();
-                    writeln!(out, "{:<8} {}", i.name, can.join(" "))?;
-                }
-            }
-        }
-        Command::Info => {
-            let b = connect()?.board()?;
-            if json {
-                output::json(
-                    out,
-                    &InfoJson {
-                        via: via.name(),
-                        board: &b.name,
-                        abi_version: b.abi_version,
-                        num_lines: b.num_lines,
-                        seq: b.seq,
-                    },
-                )?;
-            } else {
-                output::info_text(out, &b)?;
-            }
-        }
-        Command::List => {
-            let lines = connect()?.lines()?;
-            if json {
-                let lines = lines.iter().map(LineJson::new).collect();
-                output::json(
-                    out,
-                    &ListJson {
-                        via: via.name(),
-                        lines,
-                    },
-                )?;
-            } else {
-                output::list_text(out, &lines)?;
-            }
-        }
-        Command::Get { names } => {
-            let names: Vec<&str> = names.iter().map(String::as_str).collect();
-            let values = connect()?.get(&names)?;
-            if json {
-                let values = names
-                    .iter()
-                    .zip(&values)
-                    .map(|(&name, &value)| NameValue { name, value })
-                    .collect();
-                output::json(
-                    out,
-                    &GetJson {
-                        via: via.name(),
-                        values,
-                    },
-                )?;
-            } else {
-                for (name, value) in names.iter().zip(&values) {
-                    writeln!(out, "{name}={value}")?;
-                }
-            }
-        }
-        Command::Set { assignments } => {
-            let parsed = parse_assignments(assignments)?;
-            let values: Vec<(&str, u32)> = parsed.iter().map(|(n, v)| (n.as_str(), *v)).collect();
-            connect()?.set(&values)?;
-            if json {
-                let set = values
-                    .iter()
-                    .map(|&(name, value)| NameValue { name, value })
-                    .collect();
-                let atomic = via.capabilities().atomic_write || values.len() == 1;
-                output::json(
-                    out,
-                    &SetJson {
-                        via: via.name(),
-                        atomic,
-                        set,
-                    },
-                )?;
-            }
-        }
-        Command::Toggle { names } => {
-            let names: Vec<&str> = names.iter().map(String::as_str).collect();
-            connect()?.toggle(&names)?;
-            if json {
-                let atomic = via.capabilities().atomic_write;
-                output::json(
-                    out,
-                    &ToggleJson {
-                        via: via.name(),
-                        atomic,
-                        toggled: &names,
-                    },
-                )?;
-            }
-        }
-        Command::Watch(args) => watch::run(args, via, &cfg, json, out)?,
-        Command::Blink(args) => blink::run(args, via, &cfg, json, out)?,
+        Command::Info(args) => cmd::info::run(args, via, &cfg, json, out)?,
+        Command::List(args) => cmd::list::run(args, via, &cfg, json, out)?,
+        Command::Get(args) => cmd::get::run(args, via, &cfg, json, out)?,
+        Command::Set(args) => cmd::set::run(args, via, &cfg, json, out)?,
+        Command::Toggle(args) => cmd::toggle::run(args, via, &cfg, json, out)?,
+        Command::Watch(args) => cmd::watch::run(args, via, &cfg, json, out)?,
+        Command::Blink(args) => cmd::blink::run(args, via, &cfg, json, out)?,
         // Dispatched in main() (its own exit statuses and log output).
         Command::Agent(_) => {}
-        Command::Bpf(action) => bpf_cmd::run(action, &cfg, json, out)?,
+        Command::Interfaces(args) => cmd::interfaces::run(args, json, out)?,
+        Command::Status(args) => cmd::status::run(args, &cfg, json, out)?,
+        Command::Bench(args) => cmd::bench::run(args, &cli.global.vias, &cfg, json, out)?,
+        Command::Selftest(args) => cmd::selftest::run(args, &cli.global.vias, &cfg, json, out)?,
+        Command::Completions(args) => cmd::completions::run(args, out)?,
+        Command::Manpage(args) => cmd::manpage::run(args, out)?,
+        Command::Bpf(action) => cmd::bpf::run(action, &cfg, json, out)?,
     }
     out.flush()?;
     Ok(())
@@ -342,36 +199,6 @@ fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn strings(args: &[&str]) -> Vec<String> {
-        args.iter().map(|s| s.to_string()).collect()
-    }
-
-    #[test]
-    fn assignments() {
-        let ok = |a: &[&str]| parse_assignments(&strings(a)).unwrap();
-        assert_eq!(ok(&["led0", "255"]), vec![("led0".into(), 255)]);
-        assert_eq!(ok(&["led0=1"]), vec![("led0".into(), 1)]);
-        assert_eq!(
-            ok(&["led0=1", "relay=0"]),
-            vec![("led0".into(), 1), ("relay".into(), 0)]
-        );
-        assert_eq!(ok(&["a=1", "b=2", "c=3"]).len(), 3);
-        for bad in [
-            &["led0"][..],
-            &["led0", "x"],
-            &["led0", "-1"],
-            &["led0", "0x10"],
-            &["=1"],
-            &["led0=1", "relay"],
-            &["a", "b", "c"],
-            &["led0=99999999999"],
-            &["led0="],
-        ] {
-            let err = parse_assignments(&strings(bad)).unwrap_err();
-            assert_eq!(err.exit_code(), exit::USAGE, "{bad:?}");
-        }
-    }
 
     #[test]
     fn exit_codes() {

@@ -363,4 +363,139 @@ pub(crate) fn run(r: &mut Report) {
         abi::IOC_SET_VALUES,
         &mut set(1 << out, &[(out, cur_out)], &|_| {}),
     );
+    bits(r, &f, n, out, input);
+}
+
+/// `(bits, seq)` of a GET_BITS of `mask` through `f`.
+fn get_bits(f: &File, mask: u64) -> Result<(u64, u64), Errno> {
+    let mut b = abi::IocBits::request(mask, 0).to_vec();
+    raw::ioctl_buf(f, abi::IOC_GET_BITS, &mut b)?;
+    let word = |off: usize| -> u64 {
+        b.get(off..off + 8)
+            .and_then(|x| x.try_into().ok())
+            .map_or(0, u64::from_ne_bytes)
+    };
+    Ok((word(16), word(24)))
+}
+
+/// GET_BITS / SET_BITS: the same state as GET_VALUES, the same checks as
+/// SET_VALUES, and an on bit sets a line to its maximum.
+fn bits(r: &mut Report, f: &File, n: u32, out: u32, input: u32) {
+    let all = abi::lines_mask(n);
+    let bits_of = |v: &[u32]| {
+        v.iter()
+            .enumerate()
+            .filter(|(_, x)| **x != 0)
+            .fold(0u64, |b, (i, _)| b | (1 << i))
+    };
+    // Every line (LEDs included: the locked path) and the GPIO output alone
+    // (the lock-free path) agree with GET_VALUES.
+    match (snapshot(f, n), get_bits(f, all), get_bits(f, 1 << out)) {
+        (Ok((seq, v)), Ok((b, s)), Ok((bo, so)))
+            if b == bits_of(&v) && s == seq && so == seq && bo == b & (1 << out) =>
+        {
+            r.pass("get-bits-matches-get-values")
+        }
+        other => r.fail("get-bits-matches-get-values", format!("{other:?}")),
+    }
+    let cur = snapshot(f, n).map(|(_, v)| v).unwrap_or_default();
+    let cur_out = cur.get(out as usize).copied().unwrap_or(0);
+    let flip = if cur_out == 0 { 1u64 << out } else { 0 };
+    let req = |mask: u64, bits: u64, edit: &dyn Fn(&mut abi::IocBits)| {
+        let mut b = abi::IocBits::request(mask, bits);
+        edit(&mut b);
+        b.to_vec()
+    };
+    expect(r, f, n, "set-bits-input-einval", Errno::EINVAL, || {
+        raw::ioctl_buf(
+            f,
+            abi::IOC_SET_BITS,
+            &mut req((1 << out) | (1 << input), flip, &|_| {}),
+        )
+    });
+    expect(r, f, n, "set-bits-flags-einval", Errno::EINVAL, || {
+        raw::ioctl_buf(
+            f,
+            abi::IOC_SET_BITS,
+            &mut req(1 << out, flip, &|b| b.flags = 1),
+        )
+    });
+    expect(r, f, n, "set-bits-mask-zero-einval", Errno::EINVAL, || {
+        raw::ioctl_buf(f, abi::IOC_SET_BITS, &mut req(0, 0, &|_| {}))
+    });
+    expect(
+        r,
+        f,
+        n,
+        "get-bits-mask-beyond-lines-einval",
+        Errno::EINVAL,
+        || raw::ioctl_buf(f, abi::IOC_GET_BITS, &mut req(1 << n, 0, &|_| {})),
+    );
+    expect(r, f, n, "set-bits-size-small-einval", Errno::EINVAL, || {
+        raw::ioctl_buf(
+            f,
+            abi::IOC_SET_BITS,
+            &mut req(1 << out, flip, &|b| b.size = 16),
+        )
+    });
+    let mut big = req(1 << out, flip, &|b| {
+        b.size = abi::IOC_BITS_SIZE_V1 as u32 + 8
+    });
+    big.resize(abi::IOC_BITS_SIZE_V1 + 8, 0);
+    if let Some(x) = big.last_mut() {
+        *x = 1;
+    }
+    expect(
+        r,
+        f,
+        n,
+        "set-bits-larger-nonzero-tail-e2big",
+        Errno::E2BIG,
+        || raw::ioctl_buf(f, abi::IOC_SET_BITS, &mut big),
+    );
+    match raw::open(false) {
+        Err(e) => r.fail("open-readonly", e),
+        Ok(ro) => {
+            expect(r, f, n, "set-bits-readonly-fd-ebadf", Errno::EBADF, || {
+                raw::ioctl_buf(&ro, abi::IOC_SET_BITS, &mut req(1 << out, flip, &|_| {}))
+            });
+            r.check("get-bits-readonly-fd-ok", get_bits(&ro, all).map(drop));
+        }
+    }
+    // A real change: the output flips, seq moves by one, GET_VALUES agrees.
+    let mut b = req(1 << out, flip, &|_| {});
+    let res = raw::ioctl_buf(f, abi::IOC_SET_BITS, &mut b);
+    match (res, snapshot(f, n), get_bits(f, 1 << out)) {
+        (Ok(()), Ok((seq, v)), Ok((got, s)))
+            if v.get(out as usize) == Some(&(1 - cur_out)) && got == flip && s == seq =>
+        {
+            r.pass("set-bits-changes-state")
+        }
+        other => r.fail("set-bits-changes-state", format!("{other:?}")),
+    }
+    // An on bit sets an LED to its maximum brightness, off to 0.
+    if let Some(led) = line_of(f, n, abi::KIND_LED) {
+        let mut li = abi::IocLineInfo::request(led).to_vec();
+        let max = raw::ioctl_buf(f, abi::IOC_LINE_INFO, &mut li)
+            .ok()
+            .and_then(|()| li.get(20..24)?.try_into().ok())
+            .map_or(0, u32::from_ne_bytes);
+        let on = raw::ioctl_buf(f, abi::IOC_SET_BITS, &mut req(1 << led, 1 << led, &|_| {}));
+        let v_on = snapshot(f, n).map(|(_, v)| v.get(led as usize).copied());
+        let off = raw::ioctl_buf(f, abi::IOC_SET_BITS, &mut req(1 << led, 0, &|_| {}));
+        let v_off = snapshot(f, n).map(|(_, v)| v.get(led as usize).copied());
+        match (on, v_on, off, v_off) {
+            (Ok(()), Ok(Some(a)), Ok(()), Ok(Some(0))) if a == max && max > 0 => {
+                r.pass("set-bits-led-max")
+            }
+            other => r.fail("set-bits-led-max", format!("max {max}: {other:?}")),
+        }
+    } else {
+        r.skip("set-bits-led-max", "the board has no LED line");
+    }
+    let _ = raw::ioctl_buf(
+        f,
+        abi::IOC_SET_BITS,
+        &mut req(1 << out, u64::from(cur_out) << out, &|_| {}),
+    );
 }

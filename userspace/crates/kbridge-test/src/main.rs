@@ -1,8 +1,9 @@
 //! `kbridge-test AREA`: probes run inside the test guest (tests/guest/*.sh) for requests the
 //! kbridge library and CLI never make on purpose — malformed ioctls, forbidden mmaps, raw
 //! netlink messages. Each area module runs its cases and reports them on stdout as the guest
-//! test protocol expects (`KTEST PASS|FAIL|SKIP <file>/<case>[: why]`, with `<file>` from the
-//! `KTEST_FILE` environment variable). Exit status: 0 if no case failed, 1 otherwise, 2 on
+//! test protocol expects: KTAP result lines of the test file's subtest (`ok N case`,
+//! `not ok N case # why`, `ok N case # SKIP why`), numbered through `$KTAP_STATE` together
+//! with the shell's (src/report.rs). Exit status: 0 if no case failed, 1 otherwise, 2 on
 //! usage errors.
 //!
 //! `kbridge-test run-as UID GID[,GID...] CMD [ARG...]` runs a command as another user with

@@ -51,6 +51,7 @@ impl Bytes for abi::IocBoardInfo {}
 impl Bytes for abi::IocLineInfo {}
 impl Bytes for abi::IocValues {}
 impl Bytes for abi::IocToggle {}
+impl Bytes for abi::IocBits {}
 
 /// A mapping made by [`map`]; unmapped on drop.
 #[derive(Debug)]

@@ -8,15 +8,16 @@
  * under /sys/fs/bpf/kbridge/:
  *
  *   kbridge_lines   ARRAY[64]  line index -> struct kbridge_bpf_line
- *   kbridge_events  RINGBUF    struct kbridge_bpf_event per change
+ *   kbridge_events  RINGBUF    struct kbridge_event per change
  *   kbridge_stats   ARRAY[1]   struct kbridge_bpf_stats
  *
  * Built by userspace/crates/kbridge/build.rs with
- * `clang -target bpfel -O2 -g` and embedded in the kbridge library, which
- * loads it with aya (userspace/crates/kbridge/src/bpf.rs mirrors these
- * layouts). Self-contained on purpose: no libbpf or kernel headers, so the
- * build needs nothing but clang. The numeric constants below are stable
- * UAPI (include/uapi/linux/bpf.h).
+ * `clang -target bpfel -O2 -g -I kmod/uapi` and embedded in the kbridge
+ * library, which loads it with aya (userspace/crates/kbridge/src/bpf/). The
+ * three value structs come from kmod/uapi/kbridge-bpf.h, generated from
+ * kbridge-abi, whose Rust structs the library uses. No libbpf or kernel
+ * headers, so the build needs nothing but clang; the numeric constants below
+ * are stable UAPI (include/uapi/linux/bpf.h).
  */
 
 typedef unsigned char __u8;
@@ -41,8 +42,9 @@ static void (*bpf_ringbuf_submit)(void *data, __u64 flags) = (void *)132;
 #define __uint(name, val) int(*name)[val]
 #define __type(name, val) typeof(val) *name
 
-#define KBRIDGE_MAX_LINES 64 /* kbridge_abi::MAX_LINES */
-#define KBRIDGE_RINGBUF_BYTES (64 * 1024)
+/* The maps' values, the ring record, KBRIDGE_MAX_LINES and the other numbers:
+ * generated from kbridge-abi, shared with user space (kmod/uapi/). */
+#include "kbridge-bpf.h"
 
 /*
  * The tracepoint's record, as /sys/kernel/tracing/events/kbridge/
@@ -85,53 +87,6 @@ CTX_FIELD(new_value, 32, 4);
 CTX_FIELD(source, 36, 1);
 CTX_FIELD(kind, 37, 1);
 
-/* Value of kbridge_lines: the state of one line. 32 bytes. */
-struct kbridge_bpf_line {
-	/* Global sequence number this entry is current as of: the change's
-	 * seq when written here, the snapshot's seq when seeded. */
-	__u64 seq;
-	/* CLOCK_MONOTONIC ns of the line's latest change. */
-	__u64 timestamp_ns;
-	/* Changes of the line since the module's probe. */
-	__u64 changes;
-	/* Current logical value. */
-	__u32 value;
-	/* SOURCE_* of the latest change. */
-	__u8 source;
-	/* KIND_* of the line. */
-	__u8 kind;
-	/* KBRIDGE_BPF_LINE_* flags. */
-	__u8 flags;
-	__u8 reserved;
-};
-#define KBRIDGE_BPF_LINE_VALID (1 << 0)	 /* holds a real state */
-#define KBRIDGE_BPF_LINE_SEEDED (1 << 1) /* last written by the seeding */
-
-/* Ring buffer record: the same 32-byte layout as the character device's
- * struct kbridge_event (kbridge_abi::EventRecord). `dropped` is the total
- * of records lost to a full ring buffer before this one (user space turns
- * it into a per-reader delta). */
-struct kbridge_bpf_event {
-	__u64 seq;
-	__u64 timestamp_ns;
-	__u16 line;
-	__u8 source;
-	__u8 kind;
-	__u32 old_value;
-	__u32 new_value;
-	__u32 dropped;
-};
-
-/* Value of kbridge_stats[0]. */
-struct kbridge_bpf_stats {
-	/* Tracepoint hits. */
-	__u64 events;
-	/* Records not written because the ring buffer was full. */
-	__u64 ringbuf_dropped;
-	/* Hits with a line index >= KBRIDGE_MAX_LINES (never expected). */
-	__u64 bad_line;
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, KBRIDGE_MAX_LINES);
@@ -141,7 +96,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, KBRIDGE_RINGBUF_BYTES);
+	__uint(max_entries, KBRIDGE_BPF_RINGBUF_BYTES);
 } kbridge_events SEC(".maps");
 
 struct {
@@ -163,7 +118,7 @@ int kbridge_mirror(struct kbridge_line_change_ctx *ctx)
 	__u32 line = ctx->line;
 	struct kbridge_bpf_stats *stats;
 	struct kbridge_bpf_line *l;
-	struct kbridge_bpf_event *ev;
+	struct kbridge_event *ev;
 
 	stats = bpf_map_lookup_elem(&kbridge_stats, &zero);
 	if (!stats)
@@ -195,6 +150,9 @@ int kbridge_mirror(struct kbridge_line_change_ctx *ctx)
 	ev->kind = ctx->kind;
 	ev->old_value = ctx->old_value;
 	ev->new_value = ctx->new_value;
+	/* Unlike the character device's per-reader count, a ring record's
+	 * `dropped` is the running total of records lost to a full ring buffer
+	 * (user space turns it into a per-reader delta). */
 	ev->dropped = (__u32)stats->ringbuf_dropped;
 	bpf_ringbuf_submit(ev, 0);
 	return 0;

@@ -1,5 +1,7 @@
-//! kmod/uapi/kbridge.h, the C view of the ABI, is generated from abi.rs by this test and
-//! committed; the test fails when the committed file differs from what abi.rs gives now.
+//! kmod/uapi/kbridge.h, the C view of the ABI, and kmod/uapi/kbridge-bpf.h, its part a BPF
+//! program can include (the eBPF maps and the event record), are generated from abi.rs by
+//! these tests and committed; they fail when a committed file differs from what abi.rs gives
+//! now.
 //! Regenerate with `KBRIDGE_BLESS=1 cargo test -p kbridge-abi --test abi c_header`.
 //!
 //! The C structs are written out here field by field, but every offset and size in them is
@@ -35,13 +37,132 @@ macro_rules! cstruct {
     };
 }
 
-fn structs() -> Vec<CStruct> {
+/// The structs of kbridge-bpf.h: what a BPF program reads and writes.
+fn bpf_structs() -> Vec<CStruct> {
     vec![
-        cstruct!("kbridge_event", "One change, as read() from /dev/kbridge returns it (32 bytes).",
+        cstruct!("kbridge_event",
+            "One change, as read() from /dev/kbridge returns it and as the BPF program\n * writes it to the kbridge_events ring buffer (32 bytes).",
             abi::EventRecord, [
             ("__u64", seq), ("__u64", timestamp_ns), ("__u16", line), ("__u8", source),
             ("__u8", kind), ("__u32", old_value), ("__u32", new_value), ("__u32", dropped),
         ]),
+        cstruct!("kbridge_bpf_line",
+            "Value of the kbridge_lines array map (key: line index, __u32): one line's state.\n * `seq` is the change's when the program wrote it, the snapshot's when seeded;\n * `flags` holds KBRIDGE_BPF_LINE_*.",
+            abi::BpfLine, [
+            ("__u64", seq), ("__u64", timestamp_ns), ("__u64", changes), ("__u32", value),
+            ("__u8", source), ("__u8", kind), ("__u8", flags), ("__u8", reserved),
+        ]),
+        cstruct!("kbridge_bpf_stats", "Value of kbridge_stats[0]: the program's counters.",
+            abi::BpfStats, [
+            ("__u64", events), ("__u64", ringbuf_dropped), ("__u64", bad_line),
+        ]),
+    ]
+}
+
+/// Writes the C definitions of `structs` to `s` and their layout asserts to `asserts`,
+/// with `offsetof` spelled as given (`__builtin_offsetof` where no stddef.h is included).
+fn render_structs(structs: Vec<CStruct>, offsetof: &str, s: &mut String, asserts: &mut String) {
+    for c in structs {
+        writeln!(s, "\n/* {} */\nstruct {} {{", c.doc, c.name).unwrap();
+        for (ty, f, arr, off) in &c.fields {
+            writeln!(s, "\t{ty} {f}{arr};").unwrap();
+            writeln!(
+                asserts,
+                "_Static_assert({offsetof}(struct {}, {f}) == {off}, \"kbridge ABI: {}.{f}\");",
+                c.name, c.name
+            )
+            .unwrap();
+        }
+        writeln!(s, "}};").unwrap();
+        writeln!(
+            asserts,
+            "_Static_assert(sizeof(struct {}) == {}, \"kbridge ABI: sizeof {}\");",
+            c.name, c.size, c.name
+        )
+        .unwrap();
+    }
+}
+
+/// kmod/uapi/kbridge-bpf.h: the BPF maps' names, values and ring record. Self-contained
+/// (only __u8..__u64 and kbridge-nl-uapi.h), so the BPF program, which includes no system
+/// header, can include it.
+fn render_bpf() -> String {
+    let mut h = String::new();
+    for (name, value, doc) in [
+        (
+            "KBRIDGE_BPF_MAP_LINES",
+            c_string(abi::BPF_MAP_LINES),
+            "The maps' names in the BPF object and the kernel.",
+        ),
+        ("KBRIDGE_BPF_MAP_EVENTS", c_string(abi::BPF_MAP_EVENTS), ""),
+        ("KBRIDGE_BPF_MAP_STATS", c_string(abi::BPF_MAP_STATS), ""),
+        (
+            "KBRIDGE_BPF_PIN_LINES",
+            c_string(abi::BPF_PIN_LINES),
+            "The files they (and the program's link) are pinned as, under KBRIDGE_BPF_PIN_DIR.",
+        ),
+        ("KBRIDGE_BPF_PIN_EVENTS", c_string(abi::BPF_PIN_EVENTS), ""),
+        ("KBRIDGE_BPF_PIN_STATS", c_string(abi::BPF_PIN_STATS), ""),
+        ("KBRIDGE_BPF_PIN_LINK", c_string(abi::BPF_PIN_LINK), ""),
+        (
+            "KBRIDGE_BPF_RINGBUF_BYTES",
+            abi::BPF_RINGBUF_BYTES.to_string(),
+            "Size of the kbridge_events ring buffer.",
+        ),
+        (
+            "KBRIDGE_BPF_LINE_VALID",
+            format!("{:#x}", abi::BPF_LINE_VALID),
+            "kbridge_bpf_line.flags: the entry holds a real state (seeded or written).",
+        ),
+        (
+            "KBRIDGE_BPF_LINE_SEEDED",
+            format!("{:#x}", abi::BPF_LINE_SEEDED),
+            "kbridge_bpf_line.flags: last written by the seeding, not by a change.",
+        ),
+    ] {
+        if !doc.is_empty() {
+            writeln!(h, "/* {doc} */").unwrap();
+        }
+        writeln!(h, "#define {name} {value}").unwrap();
+    }
+    let mut s = String::new();
+    let mut asserts = String::new();
+    writeln!(
+        asserts,
+        "_Static_assert(sizeof(__u32) == {}, \"kbridge ABI: BPF map key\");",
+        abi::BPF_KEY_SIZE
+    )
+    .unwrap();
+    render_structs(bpf_structs(), "__builtin_offsetof", &mut s, &mut asserts);
+    format!(
+        "/* SPDX-License-Identifier: (GPL-2.0-only WITH Linux-syscall-note) OR MIT */
+/*
+ * kbridge user ABI for C and BPF: the event record and the eBPF maps that
+ * `kbridge bpf attach` pins (docs/bpf.md). Self-contained: it needs __u8 to
+ * __u64 defined (by <linux/types.h>, or by a BPF program's own typedefs) and
+ * includes only kbridge-nl-uapi.h, so the BPF program
+ * (userspace/crates/kbridge/bpf/kbridge.bpf.c) includes it as it is.
+ * kbridge.h includes it.
+ *
+ * GENERATED from userspace/crates/kbridge-abi/src/abi.rs by the kbridge-abi
+ * test c_header: do not edit. Regenerate with
+ *   KBRIDGE_BLESS=1 cargo test -p kbridge-abi --test abi c_header
+ */
+#ifndef _UAPI_LINUX_KBRIDGE_BPF_H
+#define _UAPI_LINUX_KBRIDGE_BPF_H
+
+#include \"kbridge-nl-uapi.h\"
+
+{h}{s}
+/* The layout above is the Rust one: checked by every C compiler that includes this. */
+{asserts}
+#endif /* _UAPI_LINUX_KBRIDGE_BPF_H */
+"
+    )
+}
+
+fn structs() -> Vec<CStruct> {
+    vec![
         cstruct!("kbridge_board_info", "KBRIDGE_IOC_BOARD_INFO: in `size`, out the rest.",
             abi::IocBoardInfo, [
             ("__u32", size), ("__u32", abi_version), ("__u32", num_lines), ("__u32", flags),
@@ -174,25 +295,7 @@ fn render() -> String {
         )
         .unwrap();
     }
-    for c in structs() {
-        writeln!(s, "\n/* {} */\nstruct {} {{", c.doc, c.name).unwrap();
-        for (ty, f, arr, off) in &c.fields {
-            writeln!(s, "\t{ty} {f}{arr};").unwrap();
-            writeln!(
-                asserts,
-                "_Static_assert(offsetof(struct {}, {f}) == {off}, \"kbridge ABI: {}.{f}\");",
-                c.name, c.name
-            )
-            .unwrap();
-        }
-        writeln!(s, "}};").unwrap();
-        writeln!(
-            asserts,
-            "_Static_assert(sizeof(struct {}) == {}, \"kbridge ABI: sizeof {}\");",
-            c.name, c.size, c.name
-        )
-        .unwrap();
-    }
+    render_structs(structs(), "offsetof", &mut s, &mut asserts);
 
     let mut io = String::new();
     writeln!(
@@ -267,8 +370,9 @@ fn render() -> String {
     format!(
         "/* SPDX-License-Identifier: (GPL-2.0-only WITH Linux-syscall-note) OR MIT */
 /*
- * kbridge user ABI for C: the character device's event records, ioctls and
- * shared page, and the names of the other interfaces. docs/interfaces.md
+ * kbridge user ABI for C: the character device's ioctls and shared page, and
+ * the names of the other interfaces; the event record and the BPF maps are in
+ * kbridge-bpf.h, included below. docs/interfaces.md
  * describes them; examples/c/ uses each.
  *
  * GENERATED from userspace/crates/kbridge-abi/src/abi.rs (the one definition
@@ -284,6 +388,7 @@ fn render() -> String {
 #include <linux/ioctl.h>
 #include <linux/types.h>
 #include \"kbridge-nl-uapi.h\"
+#include \"kbridge-bpf.h\"
 #ifndef __KERNEL__
 #include <stddef.h>
 #endif
@@ -319,15 +424,16 @@ kbridge_shared_read_value(const volatile struct kbridge_shared_state *s, unsigne
     )
 }
 
-#[test]
-fn c_header() {
+/// Compares kmod/uapi/`file` with `want` (writes it first under KBRIDGE_BLESS).
+fn check_generated(file: &str, want: &str) {
     // CARGO_MANIFEST_DIR at run time, as in kernel_build.rs.
     let manifest_dir =
         std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR");
-    let path = Path::new(&manifest_dir).join("../../../kmod/uapi/kbridge.h");
-    let want = render();
+    let path = Path::new(&manifest_dir)
+        .join("../../../kmod/uapi")
+        .join(file);
     if std::env::var_os("KBRIDGE_BLESS").is_some() {
-        std::fs::write(&path, &want).unwrap();
+        std::fs::write(&path, want).unwrap();
     }
     let have = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
@@ -336,4 +442,14 @@ fn c_header() {
          KBRIDGE_BLESS=1 cargo test -p kbridge-abi --test abi c_header",
         path.display()
     );
+}
+
+#[test]
+fn c_header() {
+    check_generated("kbridge.h", &render());
+}
+
+#[test]
+fn c_header_bpf() {
+    check_generated("kbridge-bpf.h", &render_bpf());
 }

@@ -29,6 +29,16 @@ fn constants_are_pinned() {
         [0, 1, 2, 3, 4, 5, 6]
     );
     assert_eq!(LINE_FLAG_ACTIVE_LOW, 1);
+    assert_eq!((BPF_LINE_VALID, BPF_LINE_SEEDED), (1, 2), "BPF line flags");
+    assert_eq!(
+        [BPF_MAP_LINES, BPF_MAP_EVENTS, BPF_MAP_STATS],
+        ["kbridge_lines", "kbridge_events", "kbridge_stats"]
+    );
+    assert_eq!(
+        [BPF_PIN_LINES, BPF_PIN_EVENTS, BPF_PIN_STATS, BPF_PIN_LINK],
+        ["lines", "events", "stats", "link"]
+    );
+    assert_eq!(BPF_RINGBUF_BYTES, 64 * 1024);
 }
 
 #[test]
@@ -72,6 +82,11 @@ fn struct_sizes_are_pinned() {
     assert_eq!(IOC_TOGGLE_SIZE_V1, 32);
     assert_eq!(SHARED_LINE_SIZE, 24);
     assert_eq!(SHARED_STATE_SIZE, 1576);
+    assert_eq!(size_of::<BpfLine>(), 32);
+    assert_eq!(size_of::<BpfStats>(), 24);
+    assert_eq!(BPF_LINE_SIZE, 32);
+    assert_eq!(BPF_STATS_SIZE, 24);
+    assert_eq!(BPF_KEY_SIZE, 4);
 }
 
 /// Sum of field sizes equals the struct size: there is no implicit padding anywhere.
@@ -90,6 +105,8 @@ fn no_implicit_padding() {
         4 * 6 + 8 + 8 + SHARED_LINE_SIZE * MAX_LINES,
         size_of::<SharedState>()
     );
+    assert_eq!(8 + 8 + 8 + 4 + 1 + 1 + 1 + 1, size_of::<BpfLine>());
+    assert_eq!(8 * 3, size_of::<BpfStats>());
 }
 
 #[test]
@@ -102,6 +119,18 @@ fn offsets_are_pinned() {
     assert_eq!(offset_of!(EventRecord, old_value), 20);
     assert_eq!(offset_of!(EventRecord, new_value), 24);
     assert_eq!(offset_of!(EventRecord, dropped), 28);
+
+    assert_eq!(offset_of!(BpfLine, seq), 0);
+    assert_eq!(offset_of!(BpfLine, timestamp_ns), 8);
+    assert_eq!(offset_of!(BpfLine, changes), 16);
+    assert_eq!(offset_of!(BpfLine, value), 24);
+    assert_eq!(offset_of!(BpfLine, source), 28);
+    assert_eq!(offset_of!(BpfLine, kind), 29);
+    assert_eq!(offset_of!(BpfLine, flags), 30);
+    assert_eq!(offset_of!(BpfLine, reserved), 31);
+    assert_eq!(offset_of!(BpfStats, events), 0);
+    assert_eq!(offset_of!(BpfStats, ringbuf_dropped), 8);
+    assert_eq!(offset_of!(BpfStats, bad_line), 16);
 
     assert_eq!(offset_of!(IocBoardInfo, seq), 16);
     assert_eq!(offset_of!(IocBoardInfo, name), 24);
@@ -305,6 +334,8 @@ fn set_rules() {
 #[test]
 fn ioc_bits_layout_and_checks() {
     assert_eq!(size_of::<IocBits>(), IOC_BITS_SIZE_V1);
+    // No padding: the size is the sum of the fields (the kernel copies it as plain bytes).
+    assert_eq!(4 + 4 + 8 + 8 + 8, size_of::<IocBits>());
     assert_eq!(offset_of!(IocBits, mask), 8);
     assert_eq!(offset_of!(IocBits, bits), 16);
     assert_eq!(offset_of!(IocBits, seq), 24);
@@ -325,4 +356,37 @@ fn ioc_bits_layout_and_checks() {
     assert_eq!(bit_value(true, 255), 255);
     assert_eq!(bit_value(false, 255), 0);
     assert_eq!(bit_value(true, 1), 1);
+}
+
+#[test]
+fn bpf_line_bytes_follow_the_struct_layout() {
+    let l = BpfLine {
+        seq: 7,
+        timestamp_ns: 123_456_789,
+        changes: 3,
+        value: 255,
+        source: SOURCE_IOCTL,
+        kind: KIND_LED,
+        flags: BPF_LINE_VALID | BPF_LINE_SEEDED,
+        reserved: 0,
+    };
+    let b = l.to_bytes();
+    assert_eq!(b[..8], 7u64.to_ne_bytes());
+    assert_eq!(b[16..24], 3u64.to_ne_bytes());
+    assert_eq!(b[24..28], 255u32.to_ne_bytes());
+    assert_eq!(b[28..], [SOURCE_IOCTL, KIND_LED, 3, 0]);
+    assert_eq!(BpfLine::from_bytes(&b), l);
+}
+
+#[test]
+fn bpf_stats_bytes_follow_the_struct_layout() {
+    let s = BpfStats {
+        events: 10,
+        ringbuf_dropped: 2,
+        bad_line: 1,
+    };
+    let b = s.to_bytes();
+    assert_eq!(b[8..16], 2u64.to_ne_bytes());
+    assert_eq!(b[16..], 1u64.to_ne_bytes());
+    assert_eq!(BpfStats::from_bytes(&b), s);
 }

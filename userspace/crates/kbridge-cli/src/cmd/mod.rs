@@ -1,10 +1,23 @@
-//! Commands that are more than one library call: each in its own file.
+//! One module per subcommand, each with its clap arguments and its `run()` (`bench` keeps its
+//! arguments in `cli.rs` for now); `main.rs` dispatches. The agent daemon is its own module
+//! tree, `crate::agent`. `gpio` is bench's raw GPIO line; the helpers below are shared by
+//! bench and selftest.
 
 pub(crate) mod bench;
-pub(crate) mod generate;
+pub(crate) mod blink;
+pub(crate) mod bpf;
+pub(crate) mod completions;
+pub(crate) mod get;
 pub(crate) mod gpio;
+pub(crate) mod info;
+pub(crate) mod interfaces;
+pub(crate) mod list;
+pub(crate) mod manpage;
 pub(crate) mod selftest;
+pub(crate) mod set;
 pub(crate) mod status;
+pub(crate) mod toggle;
+pub(crate) mod watch;
 
 use kbridge::{Interface, Source};
 

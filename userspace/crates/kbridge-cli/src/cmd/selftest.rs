@@ -12,10 +12,18 @@ use std::time::{Duration, Instant};
 use kbridge::{Backend, Config, Error, Event, EventStream, Interface, LineInfo};
 use serde::Serialize;
 
-use crate::cli::{SelftestArgs, Via};
+use crate::cli::Via;
 use crate::cmd::{selected, source_of};
 use crate::output;
 use crate::Failure;
+
+/// Arguments of `kbridge selftest`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct SelftestArgs {
+    /// Only these lines (repeatable) [default: every writable line]
+    #[arg(long = "line", value_name = "NAME")]
+    pub(crate) lines: Vec<String>,
+}
 
 /// How long the first event of a change may take.
 const FIRST_EVENT: Duration = Duration::from_secs(1);

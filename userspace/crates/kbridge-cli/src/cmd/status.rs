@@ -10,6 +10,10 @@ use serde::Serialize;
 use crate::output;
 use crate::Failure;
 
+/// Arguments of `kbridge status` (only the global ones).
+#[derive(Debug, clap::Args)]
+pub(crate) struct StatusArgs {}
+
 #[derive(Debug, Serialize)]
 pub(crate) struct StatusJson {
     pub(crate) tool_version: &'static str,
@@ -227,7 +231,13 @@ pub(crate) fn text(out: &mut impl Write, s: &StatusJson) -> std::io::Result<()> 
     writeln!(out, "status     {}", if s.ok { "ok" } else { "PROBLEM" })
 }
 
-pub(crate) fn run(cfg: &Config, json: bool, out: &mut impl Write) -> Result<(), Failure> {
+/// Runs `kbridge status`.
+pub(crate) fn run(
+    _args: &StatusArgs,
+    cfg: &Config,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
     let (status, error) = collect(cfg);
     output::document(out, json, &status, text)?;
     out.flush()?;
