@@ -16,7 +16,8 @@ for lane in $lanes; do
     rc=0; "$KB_ROOT/scripts/kernel.sh" "$klane" >/dev/null || rc=$?
     if [ "$rc" = 77 ]; then kb_log "lane $lane: skipped (no $klane kernel, see above)"; continue; fi
     [ "$rc" = 0 ] || { kb_log "lane $lane: kernel build failed"; status=1; continue; }
-    rc=0; KBRIDGE_TESTS=bench-lane.sh "$KB_ROOT/scripts/run-guest.sh" "$lane" test >/dev/null || rc=$?
+    rc=0; KBRIDGE_TESTS=bench-lane.sh "$KB_ROOT/scripts/run-guest.sh" "$lane" test \
+        >/dev/null 2>"$KB_OUT/bench/$lane.err" || rc=$?
     console="$KB_OUT/$lane/console-test.log"
     cp "$console" "$KB_OUT/bench/$lane.log"
     echo "== lane $lane =="
@@ -24,7 +25,7 @@ for lane in $lanes; do
     sed -n 's/^BENCH-JSON: //p' "$console" > "$KB_OUT/bench/$lane.json"
     if [ "$rc" != 0 ] || [ ! -s "$KB_OUT/bench/$lane.json" ]; then
         kb_log "lane $lane: the bench failed (console: $KB_OUT/bench/$lane.log)"
-        grep '^KTEST FAIL' "$console" >&2 || true
+        cat "$KB_OUT/bench/$lane.err" >&2
         status=1
     else
         kb_log "lane $lane: JSON in $KB_OUT/bench/$lane.json"

@@ -29,7 +29,7 @@ check json-is-versioned grep -q '"schema":"kbridge/2"' /tmp/b85.json
 # Every row, baseline and target is there.
 for row in '"via":"clock","op":"empty batch"' '"via":"getppid","op":"call"' \
            '"via":"gpio-v2","op":"get"' '"via":"gpio-v2","op":"set"' \
-           '"via":"ioctl","op":"get","role":"library"' '"via":"ioctl","op":"get","role":"bare"' \
+           '"via":"ioctl","op":"get","role":"library"' '"via":"ioctl","op":"get-values","role":"bare"' \
            '"via":"ioctl","op":"set","role":"library"' '"via":"ioctl","op":"set-values","role":"bare"' \
            '"via":"mmap","op":"value","role":"library"' '"via":"mmap","op":"value","role":"bare"' \
            '"via":"procfs","op":"get"' '"via":"sysfs","op":"set"' '"via":"chardev","op":"set"' \

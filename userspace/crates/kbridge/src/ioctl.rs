@@ -88,10 +88,24 @@ impl IoctlBackend {
     }
 
     /// The value of a prepared line: from the shared page if [`IoctlBackend::map_reads`]
-    /// mapped it, else one `GET_VALUES` on the reused request. No allocation either way.
+    /// mapped it; else, for a line whose maximum is 1 (its bit is its value), one 32-byte
+    /// `GET_BITS`; else (or on a module without it) one `GET_VALUES`. Requests are reused:
+    /// no allocation.
     pub fn get_line(&mut self, line: &Line) -> Result<u32> {
         if let Some(page) = &self.page {
             return crate::mmap::read_value(page, line.index(), MAX_ATTEMPTS);
+        }
+        if line.max_value() == 1 && self.has_bits != Some(false) {
+            self.bits.mask = line.mask();
+            self.bits.flags = 0;
+            let fd = self.dev.file(false)?.as_fd();
+            match sys::ioctl::bits_in_place(fd, false, &mut self.bits) {
+                Ok(()) => return Ok(u32::from(self.bits.bits & line.mask() != 0)),
+                Err(e) if e.raw_os_error() == Some(libc_errno::ENOTTY) => {
+                    self.has_bits = Some(false);
+                }
+                Err(e) => return Err(self.dev.os("read bits", e)),
+            }
         }
         let index = line.index();
         self.values.mask = line.mask();

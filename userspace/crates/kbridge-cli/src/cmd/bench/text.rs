@@ -115,13 +115,13 @@ pub(crate) fn text(out: &mut impl Write, b: &BenchJson) -> std::io::Result<()> {
     )?;
     for x in &b.burst {
         let got = match (x.received, x.dropped_field) {
-            (Some(r), Some(d)) => format!("received {r}, dropped field {d}, "),
+            (Some(r), Some(d)) => format!("records {r}, field {d}, "),
             _ => String::new(),
         };
         let proc = x.procfs_dropped.map_or("n/a".to_owned(), |p| p.to_string());
         writeln!(
             out,
-            "  B={:<4} {:<5} expect dropped {:<4} {got}procfs +{proc}: {}",
+            "  B={:<4} {:<5} want dropped {:<4} {got}/proc +{proc} {}",
             x.burst,
             x.reader,
             x.expected_dropped,
