@@ -3,6 +3,7 @@
 #   make demo    build, boot the emulated board, show kbridge working, power off
 #   make test    host checks + in-guest tests on every kernel lane; ends "N passed, N failed, N skipped"
 #   make shell   interactive shell on the emulated board (LANE=6.12|latest|6.12-debug|rpi4)
+#   make bench   kbridge bench on each lane of LANES (default "6.12 latest rpi4"): table + out/bench/<lane>.json
 #   make fuzz    the fuzz campaign alone, for long runs: DURATION=30m [FUZZ_LANE=6.12-debug] [SEED=1]
 LANE ?= 6.12
 S := scripts
@@ -13,7 +14,7 @@ DURATION ?= 10m
 SEED ?= 1
 FUZZ_LANE ?= 6.12-debug
 
-.PHONY: all setup kernels kmod agent demo test shell check fuzz clean distclean
+.PHONY: all setup kernels kmod agent demo test shell check fuzz bench clean distclean
 all: demo
 
 setup:
@@ -42,6 +43,11 @@ fuzz: setup
 	@$(S)/kernel.sh $(FUZZ_LANE) >/dev/null && $(S)/build-agent.sh >/dev/null && \
 	  KBRIDGE_FUZZ=$(DURATION) KBRIDGE_FUZZ_SEED=$(SEED) KBRIDGE_TESTS='t37-*.sh' \
 	  $(S)/run-guest.sh $(FUZZ_LANE) test
+
+# Performance report per lane (docs/performance.md); not part of `make test`.
+LANES ?= 6.12 latest rpi4
+bench: setup
+	@LANES="$(LANES)" $(S)/bench.sh
 
 # Host-only checks (no kernel builds): fast feedback while editing.
 check: setup

@@ -172,17 +172,21 @@ Examples:
   kbridge status --json")]
     Status(crate::cmd::status::StatusArgs),
 
-    /// Measure get, set and event round-trip latency per interface
+    /// Measure each interface against baselines, events, targets
     #[command(after_help = "\
 bench CHANGES THE LINE it measures (default: the first output line) and
-restores its value at the end. Without --via every interface the module
-serves is measured. `event` is the time from the start of a set through the
-interface until its change event is read from /dev/kbridge.
+restores its value at the end. Rows are batches of K calls per clock read,
+interleaved with the baselines (clock floor, getppid, raw GPIO v2 get/set on a
+free line of the same chip); median ns per call with a 95% interval. Then the
+event rate without loss, the delivery latency and the ring's burst accounting
+(chardev, netlink, and the BPF ring when attached). Exit status 0 even when a
+performance target is missed; 1 when the burst accounting is wrong.
+See docs/performance.md.
 
 Examples:
-  kbridge bench -n 200
-  kbridge bench --via ioctl --via sysfs --line status --json
-  kbridge bench -n 100 --gpio-compare")]
+  kbridge bench
+  kbridge bench -n 100 --json
+  kbridge bench --line status --gpio-chip kbridge-sim-a --gpio-line 7")]
     Bench(BenchArgs),
 
     /// Cross-interface check: write via each interface, read via all
@@ -227,26 +231,45 @@ Examples:
 /// while bench's internals are being rewritten.
 #[derive(Debug, Args)]
 pub(crate) struct BenchArgs {
-    /// Iterations per measurement
-    #[arg(short = 'n', long = "iterations", value_name = "N", default_value_t = 1000,
-          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
-    pub(crate) iterations: u32,
+    /// Measured batches per row, after a warm-up (use 100 or more)
+    #[arg(short = 'n', long = "batches", visible_alias = "iterations", value_name = "N",
+          default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub(crate) batches: u32,
+
+    /// Calls per batch (memory reads: 64 times as many; slow paths: 1/8)
+    #[arg(short = 'k', long = "ops-per-batch", value_name = "K", default_value_t = 32,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub(crate) ops_per_batch: u32,
 
     /// Line to measure (must be writable) [default: the first output line]
     #[arg(long, value_name = "NAME")]
     pub(crate) line: Option<String>,
 
-    /// Also measure get/set on a free line of the raw GPIO character device
-    #[arg(long)]
+    /// Sets per event-rate run
+    #[arg(long = "events", value_name = "N", default_value_t = 1000,
+          value_parser = clap::value_parser!(u64).range(10..=10_000_000))]
+    pub(crate) event_count: u64,
+
+    /// Samples of the event delivery latency per transport
+    #[arg(long, value_name = "N", default_value_t = 200,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub(crate) latency_samples: u32,
+
+    /// Also write the JSON document to FILE (the output stays as --json says)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) save: Option<std::path::PathBuf>,
+
+    /// Accepted for compatibility: the raw GPIO baseline is always measured now
+    #[arg(long, hide = true)]
     pub(crate) gpio_compare: bool,
 
-    /// Label of the GPIO chip for --gpio-compare
-    #[arg(long, value_name = "LABEL", default_value = "kbridge-sim-a")]
-    pub(crate) gpio_chip: String,
+    /// Chip label of the raw GPIO baseline [default: kbridge's chip]
+    #[arg(long, value_name = "LABEL")]
+    pub(crate) gpio_chip: Option<String>,
 
-    /// Offset of the free line on that chip for --gpio-compare
-    #[arg(long, value_name = "OFFSET", default_value_t = 6)]
-    pub(crate) gpio_line: u32,
+    /// Line of that chip for the baseline [default: the first free one]
+    #[arg(long, value_name = "OFFSET")]
+    pub(crate) gpio_line: Option<u32>,
 }
 
 /// Parses the command line (exits on a usage error) and collects every `--via`.
@@ -362,15 +385,23 @@ mod tests {
         let Command::Bench(b) = cli.command else {
             panic!("not bench")
         };
-        assert_eq!(b.iterations, 1000);
-        assert_eq!((b.gpio_chip.as_str(), b.gpio_line), ("kbridge-sim-a", 6));
-        assert!(!b.gpio_compare && b.line.is_none());
+        assert_eq!((b.batches, b.ops_per_batch), (200, 32));
+        assert_eq!((b.gpio_chip, b.gpio_line), (None, None));
+        assert!(b.line.is_none());
         assert!(parse_args(&["kbridge", "bench", "-n", "0"]).is_err());
-        let cli = parse_args(&["kbridge", "bench", "-n", "5", "--line", "status"]).unwrap();
+        let cli = parse_args(&[
+            "kbridge",
+            "bench",
+            "--iterations",
+            "100",
+            "--line",
+            "status",
+        ])
+        .unwrap();
         let Command::Bench(b) = cli.command else {
             panic!("not bench")
         };
-        assert_eq!((b.iterations, b.line.as_deref()), (5, Some("status")));
+        assert_eq!((b.batches, b.line.as_deref()), (100, Some("status")));
     }
 
     #[test]

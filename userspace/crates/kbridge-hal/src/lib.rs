@@ -15,9 +15,12 @@
 //! active-low line. High on an LED is its maximum brightness; an LED reads high at any
 //! non-zero brightness.
 //!
-//! Each pin owns a [`kbridge::Backend`]; the default is the ioctl backend ([`IoctlBackend`]):
-//! one system call per operation, atomic toggle, consistent reads. Any other backend that
-//! can read and write lines works too ([`Output::with_backend`]).
+//! Each pin owns a [`kbridge::Backend`] and a line handle prepared once by name, so every
+//! operation is the backend's allocation-free fast path. The default is the ioctl backend
+//! ([`IoctlBackend`]) with the shared page mapped for reads: a read is a few loads from the
+//! page (`GET_VALUES` where it cannot be mapped), a write one `SET_BITS` (`SET_VALUES` for a
+//! brightness, or on a module without `SET_BITS`), a toggle the kernel's atomic `TOGGLE`.
+//! Any other backend that can read and write lines works too ([`Output::with_backend`]).
 //!
 //! ```no_run
 //! use embedded_hal::digital::{InputPin, OutputPin, StatefulOutputPin};

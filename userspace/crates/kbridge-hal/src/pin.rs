@@ -6,10 +6,13 @@ use kbridge::{Backend, Config, IoctlBackend, LineKind};
 
 use crate::{Error, Result};
 
-/// A line opened by name on one backend, with what never changes about it.
+/// A line opened by name on one backend, with what never changes about it: prepared once
+/// ([`Backend::prepare`]), so reads and writes go through the backend's fast path
+/// ([`Backend::value_of`], [`Backend::set_line`]) without a lookup or an allocation.
 #[derive(Debug)]
 pub(crate) struct Line<B> {
     backend: B,
+    handle: kbridge::Line,
     name: String,
     kind: LineKind,
     max: u32,
@@ -24,20 +27,21 @@ impl<B: Backend> Line<B> {
         wanted: &'static str,
         accepts: fn(LineKind) -> bool,
     ) -> Result<Self> {
-        let info = backend.line(name)?;
-        if !accepts(info.kind) {
+        let handle = backend.prepare(name)?;
+        if !accepts(handle.kind()) {
             return Err(Error::WrongKind {
-                name: info.name,
-                kind: info.kind,
+                name: handle.name().to_owned(),
+                kind: handle.kind(),
                 pin,
                 wanted,
             });
         }
         Ok(Line {
             backend,
-            name: info.name,
-            kind: info.kind,
-            max: info.max_value,
+            name: handle.name().to_owned(),
+            kind: handle.kind(),
+            max: handle.max_value(),
+            handle,
         })
     }
 
@@ -47,13 +51,7 @@ impl<B: Backend> Line<B> {
 
     /// The current logical value (brightness for LEDs).
     pub(crate) fn value(&mut self) -> Result<u32> {
-        let values = self.backend.get(&[self.name.as_str()])?;
-        values.first().copied().ok_or_else(|| {
-            Error::Kbridge(kbridge::Error::Protocol {
-                via: self.backend.via(),
-                detail: format!("no value returned for line `{}`", self.name),
-            })
-        })
+        Ok(self.backend.value_of(&self.handle)?)
     }
 
     pub(crate) fn is_high(&mut self) -> Result<bool> {
@@ -61,12 +59,22 @@ impl<B: Backend> Line<B> {
     }
 
     fn set(&mut self, value: u32) -> Result<()> {
-        Ok(self.backend.set(&[(self.name.as_str(), value)])?)
+        Ok(self.backend.set_line(&self.handle, value)?)
     }
 
     fn toggle(&mut self) -> Result<()> {
         Ok(self.backend.toggle(&[self.name.as_str()])?)
     }
+}
+
+/// The default backend of the pins: ioctl for writes (`SET_BITS` on one reused request), with
+/// the shared page mapped for reads where the module serves it (a few loads instead of a
+/// system call); reads stay ioctls where it cannot be mapped.
+fn fast_ioctl(config: &Config) -> Result<IoctlBackend> {
+    let mut backend = IoctlBackend::open(config)?;
+    // Reads fall back to GET_VALUES when the page cannot be mapped: not an error.
+    let _ = backend.map_reads();
+    Ok(backend)
 }
 
 fn is_drivable(kind: LineKind) -> bool {
@@ -100,7 +108,7 @@ impl Output<IoctlBackend> {
 
     /// As [`Output::open`] with the interfaces found under `config`'s root.
     pub fn open_in(config: &Config, name: &str) -> Result<Self> {
-        Self::with_backend(IoctlBackend::open(config)?, name)
+        Self::with_backend(fast_ioctl(config)?, name)
     }
 }
 
@@ -141,7 +149,7 @@ impl Led<IoctlBackend> {
 
     /// As [`Led::open`] with the interfaces found under `config`'s root.
     pub fn open_in(config: &Config, name: &str) -> Result<Self> {
-        Self::with_backend(IoctlBackend::open(config)?, name)
+        Self::with_backend(fast_ioctl(config)?, name)
     }
 }
 
@@ -208,7 +216,7 @@ impl Input<IoctlBackend> {
     /// the event stream of `Wait`).
     pub fn open_in(config: &Config, name: &str) -> Result<Self> {
         #[allow(unused_mut)]
-        let mut input = Self::with_backend(IoctlBackend::open(config)?, name)?;
+        let mut input = Self::with_backend(fast_ioctl(config)?, name)?;
         #[cfg(feature = "async")]
         {
             input = input.with_events_config(config.clone());

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use kbridge_abi as abi;
 
 use crate::events::EventStream;
-use crate::{BoardInfo, Error, Interface, LineInfo, LineKind, Result};
+use crate::{BoardInfo, Error, Interface, Line, LineInfo, LineKind, Result};
 
 /// One way of talking to the board. Every method takes line *names*.
 ///
@@ -50,6 +50,38 @@ pub trait Backend {
     fn toggle(&mut self, names: &[&str]) -> Result<()> {
         let _ = names;
         Err(read_only(self.via(), "toggle lines"))
+    }
+
+    /// Resolves line `name` once into a [`Line`] handle for [`Backend::value_of`] and
+    /// [`Backend::set_line`]. The default looks the name up in [`Backend::lines`] (which lists
+    /// lines in index order).
+    fn prepare(&mut self, name: &str) -> Result<Line> {
+        let lines = self.lines()?;
+        let index = lines
+            .iter()
+            .position(|l| l.name == name)
+            .ok_or_else(|| unknown_line(name, lines.iter().map(|l| l.name.as_str())))?;
+        let info = lines
+            .get(index)
+            .ok_or_else(|| Error::protocol(self.via(), "line index out of range"))?;
+        Line::new(info.name.clone(), index, info.kind, info.max_value)
+            .ok_or_else(|| Error::protocol(self.via(), "more lines than the ABI allows"))
+    }
+
+    /// The current value of a prepared line. Backends with a fast path (ioctl, mmap) read it
+    /// without allocating; the default is [`Backend::get`] of its name.
+    fn value_of(&mut self, line: &Line) -> Result<u32> {
+        let values = self.get(&[line.name()])?;
+        values
+            .first()
+            .copied()
+            .ok_or_else(|| Error::protocol(self.via(), "no value returned"))
+    }
+
+    /// Sets a prepared line. The ioctl backend does it without allocating; the default is
+    /// [`Backend::set`] of its name.
+    fn set_line(&mut self, line: &Line, value: u32) -> Result<()> {
+        self.set(&[(line.name(), value)])
     }
 
     /// A stream of change events made after this call.

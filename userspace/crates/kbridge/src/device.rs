@@ -158,6 +158,18 @@ impl Device {
         })
     }
 
+    /// A prepared handle for line `name`, from the static table.
+    pub(crate) fn prepare(&mut self, name: &str) -> Result<crate::Line> {
+        let index = self.index_of(name)?;
+        let via = self.via;
+        let line = self
+            .table()?
+            .get(index)
+            .ok_or_else(|| Error::protocol(via, "line index out of range"))?;
+        crate::Line::new(line.name.clone(), index, line.kind, line.max_value)
+            .ok_or_else(|| Error::protocol(via, "line index above the ABI's maximum"))
+    }
+
     /// Bit mask for `names`, checking that every name exists and none repeats.
     pub(crate) fn mask_of(&mut self, names: &[&str]) -> Result<(u64, Vec<usize>)> {
         crate::backend::check_unique(names.iter().copied())?;

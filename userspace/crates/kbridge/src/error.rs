@@ -231,6 +231,7 @@ pub(crate) mod libc_errno {
     pub(crate) const EINVAL: i32 = Errno::EINVAL as i32;
     pub(crate) const ERANGE: i32 = Errno::ERANGE as i32;
     pub(crate) const ENOBUFS: i32 = Errno::ENOBUFS as i32;
+    pub(crate) const ENOTTY: i32 = Errno::ENOTTY as i32;
 }
 
 #[cfg(test)]

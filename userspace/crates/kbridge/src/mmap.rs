@@ -3,13 +3,16 @@
 //! Values, change counters and the sequence number come from the page (no system call per
 //! read). Names and maxima are static after probe and the page does not carry them: they are
 //! read once with `LINE_INFO` on the same file descriptor when the backend opens.
+//!
+//! [`MmapBackend::value`] and [`MmapBackend::bits`] are the fast path: a few loads from the
+//! page under the seqcount, no copy of the page, no system call, no allocation.
 
 use kbridge_abi as abi;
 
 use crate::backend::Backend;
 use crate::device::{Device, StaticLine};
-use crate::sys::shm::SharedPage;
-use crate::{BoardInfo, Config, Error, Interface, LineInfo, LineKind, Result};
+use crate::sys::shm::{read_consistent, PageWords, SharedPage};
+use crate::{BoardInfo, Config, Error, Interface, Line, LineInfo, LineKind, Result};
 
 const VIA: Interface = Interface::Mmap;
 
@@ -42,14 +45,42 @@ impl MmapBackend {
         })
     }
 
+    /// The current value of a prepared line, read from its slot under the seqcount: three
+    /// loads and two fences when the kernel is not writing; no copy, no allocation.
+    #[inline]
+    pub fn value(&self, line: &Line) -> Result<u32> {
+        if line.index() >= self.table.len() {
+            return Err(not_a_line(line));
+        }
+        read_value(&self.page, line.index(), MAX_ATTEMPTS)
+    }
+
+    /// The values bitmap: bit `i` set iff line `i` is not 0, one consistent read.
+    #[inline]
+    pub fn bits(&self) -> Result<u64> {
+        read_consistent(&self.page, MAX_ATTEMPTS, |p| {
+            p.load_u64(abi::SHARED_OFF_VALUES_BITMAP)
+        })
+        .ok_or_else(busy)
+    }
+
+    /// The bare read under [`MmapBackend::value`]: the seqcount loop a C client writes, with
+    /// no index check and no `Result` (it spins while the kernel writes). For baselines
+    /// (`kbridge bench`); programs want [`MmapBackend::value`].
+    #[doc(hidden)]
+    #[inline]
+    pub fn bare_value(&self, index: usize) -> u32 {
+        let off = abi::shared_line_offset(index).unwrap_or(0) + abi::SHARED_LINE_OFF_VALUE;
+        loop {
+            if let Some(v) = read_consistent(&self.page, u32::MAX, |p| p.load_u32(off)) {
+                return v;
+            }
+        }
+    }
+
     /// A consistent, validated snapshot of the page.
     pub fn snapshot(&self) -> Result<abi::SharedState> {
-        let bytes = self.page.snapshot(MAX_ATTEMPTS).ok_or_else(|| {
-            Error::protocol(
-                VIA,
-                "the kernel kept the shared page busy (seqcount stayed odd)",
-            )
-        })?;
+        let bytes = self.page.snapshot(MAX_ATTEMPTS).ok_or_else(busy)?;
         let state = abi::SharedState::from_bytes(&bytes);
         if state.magic != abi::SHARED_MAGIC {
             return Err(Error::protocol(
@@ -121,4 +152,57 @@ impl Backend for MmapBackend {
             })
             .collect())
     }
+
+    fn prepare(&mut self, name: &str) -> Result<Line> {
+        self.dev.prepare(name)
+    }
+
+    fn value_of(&mut self, line: &Line) -> Result<u32> {
+        self.value(line)
+    }
+}
+
+#[cold]
+fn not_a_line(line: &Line) -> Error {
+    Error::protocol(
+        VIA,
+        format!("line `{}` is not a line of this board", line.name()),
+    )
+}
+
+#[cold]
+fn busy() -> Error {
+    Error::protocol(
+        VIA,
+        "the kernel kept the shared page busy (seqcount stayed odd)",
+    )
+}
+
+/// The value of line `index` from `page` under the seqcount.
+#[inline]
+pub(crate) fn read_value<P: PageWords>(page: &P, index: usize, attempts: u32) -> Result<u32> {
+    let off = abi::shared_line_offset(index)
+        .ok_or_else(|| Error::protocol(VIA, "line index above the ABI's maximum"))?
+        + abi::SHARED_LINE_OFF_VALUE;
+    read_consistent(page, attempts, |p| p.load_u32(off)).ok_or_else(busy)
+}
+
+/// Checks the page's magic and ABI version (they never change after probe).
+pub(crate) fn check_header<P: PageWords>(page: &P) -> Result<()> {
+    let magic = page.load_u32(abi::SHARED_OFF_MAGIC);
+    if magic != abi::SHARED_MAGIC {
+        return Err(Error::protocol(
+            VIA,
+            format!("bad magic {magic:#010x} in the shared page"),
+        ));
+    }
+    let kernel = page.load_u32(abi::SHARED_OFF_ABI_VERSION);
+    if kernel != abi::ABI_VERSION {
+        return Err(Error::AbiMismatch {
+            via: VIA,
+            kernel,
+            user: abi::ABI_VERSION,
+        });
+    }
+    Ok(())
 }

@@ -1,61 +1,103 @@
-//! `kbridge bench`: latency of get, set and the event round trip, per interface.
+//! `kbridge bench`: what each interface costs, against baselines measured in the same run.
 //!
-//! For every selected interface, on one writable line:
-//! - `get`: `Backend::get` of the line (interfaces that read);
-//! - `set`: `Backend::set` of the line, alternating between two values so every set is a
-//!   real change (interfaces that write), with no event reader open;
-//! - `event`: from just before such a set until its change event (right line, value and
-//!   source) is read from a reader of `/dev/kbridge` opened beforehand.
+//! Method (docs/performance.md):
+//! - every row is a series of batches: `K` calls between two clock reads, each result through
+//!   `std::hint::black_box`, giving one ns/op sample per batch; a warm-up of
+//!   [`WARMUP`] batches is discarded;
+//! - the rows of a group are interleaved: round `r` runs one batch of every row, starting at a
+//!   different row each round, so drift (frequency, cache, other guests) hits all rows alike;
+//! - each row reports the median ns/op and its 95 % confidence interval from order
+//!   statistics (`stats`), and context switches per op (`getrusage(RUSAGE_THREAD)` around each
+//!   batch, voluntary + involuntary);
+//! - the thread is pinned to one CPU; event readers to another when there is one.
 //!
-//! Each is timed N times after one untimed warm-up call, and summarised as p50/p99/max
-//! (nearest rank). With `--gpio-compare` the same get/set run on a free line of the raw GPIO
-//! character device as a baseline. The line's value is restored at the end, also on errors.
+//! Rows: the clock floor, `getppid()`, raw GPIO v2 get/set on a free line of the chip behind
+//! kbridge's lines (a prebuilt request), and per interface the library call and the bare
+//! system call it wraps. Then the event tests (`events`) and the targets of issue 14, each
+//! with pass or fail. A missed performance target is reported, not an error: the exit
+//! status is non-zero only on errors and on wrong burst accounting (a correctness bug).
 
-use std::io::{IsTerminal, Write};
-use std::time::{Duration, Instant};
+mod events;
+mod rows;
+mod stats;
+mod targets;
+mod text;
 
-use kbridge::{Backend, Config, Error, EventStream, Interface, LineInfo, LineKind};
+pub(crate) use self::text::text;
+
+use std::cell::Cell;
+use std::io::Write;
+use std::rc::Rc;
+
+use kbridge::{Backend, Config, Error, Interface, IoctlBackend, LineInfo, LineKind};
+use nix::sched::CpuSet;
+use nix::unistd::Pid;
 use serde::Serialize;
 
+use self::events::{Burst, Latency, Throughput, Transport, Writer};
+use self::rows::Run;
+use self::targets::targets;
 use crate::cli::{BenchArgs, Via};
 use crate::cmd::gpio::RawLine;
-use crate::cmd::{selected, source_of};
+use crate::cmd::selected;
 use crate::output;
 use crate::Failure;
 
-/// How long a set's event may take before the run fails.
-const EVENT_TIMEOUT: Duration = Duration::from_secs(2);
+/// Batches run and discarded before each group's measured batches.
+const WARMUP: usize = 10;
 
-/// Name of the raw GPIO rows.
-const GPIO_VIA: &str = "gpio-cdev";
+/// Memory reads take nanoseconds: their batches are this many times longer.
+const MEM_FACTOR: u32 = 64;
 
+/// The ring size when the module does not say (`ring_size` parameter).
+const DEFAULT_RING: u64 = 128;
+
+/// The JSON document (`--json`); the text output shows the same.
 #[derive(Debug, Serialize)]
 pub(crate) struct BenchJson {
+    /// Format of this document.
+    pub(crate) format: u32,
+    pub(crate) kernel: String,
     pub(crate) line: String,
     pub(crate) kind: String,
-    pub(crate) iterations: u32,
-    pub(crate) results: Vec<Measurement>,
-    pub(crate) skipped: Vec<Skipped>,
+    pub(crate) cpus: Vec<usize>,
+    pub(crate) pinned_cpu: Option<usize>,
+    pub(crate) reader_cpu: Option<usize>,
+    pub(crate) batches: usize,
+    pub(crate) warmup: usize,
+    pub(crate) ops_per_batch: u32,
+    pub(crate) ring: u64,
     pub(crate) gpio: Option<GpioJson>,
+    pub(crate) rows: Vec<Row>,
+    pub(crate) skipped: Vec<Skipped>,
+    pub(crate) throughput: Vec<Throughput>,
+    pub(crate) latency: Vec<Latency>,
+    pub(crate) burst: Vec<Burst>,
+    pub(crate) targets: Vec<Target>,
+    /// False when the burst accounting was wrong (the exit status is then 1).
+    pub(crate) correct: bool,
 }
 
-/// Summary of one (interface, operation) series, in nanoseconds.
-#[derive(Debug, Serialize, PartialEq, Eq)]
-pub(crate) struct Measurement {
+/// One measured row.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Row {
+    pub(crate) group: &'static str,
     pub(crate) via: &'static str,
     pub(crate) op: &'static str,
-    pub(crate) n: u32,
-    pub(crate) min_ns: u64,
-    pub(crate) p50_ns: u64,
-    pub(crate) p99_ns: u64,
-    pub(crate) max_ns: u64,
-    pub(crate) mean_ns: u64,
+    /// `baseline`, `library` (the kbridge library call) or `bare` (the system call alone).
+    pub(crate) role: &'static str,
+    /// Calls per batch (the clock floor: 1, and its figure is per batch).
+    pub(crate) k: u32,
+    pub(crate) median_ns: f64,
+    pub(crate) ci_low_ns: f64,
+    pub(crate) ci_high_ns: f64,
+    pub(crate) batches: usize,
+    pub(crate) csw_per_op: f64,
 }
 
 #[derive(Debug, Serialize)]
 pub(crate) struct Skipped {
-    pub(crate) via: &'static str,
-    pub(crate) op: &'static str,
+    pub(crate) what: String,
     pub(crate) reason: String,
 }
 
@@ -65,132 +107,45 @@ pub(crate) struct GpioJson {
     pub(crate) label: String,
     pub(crate) offset: u32,
     pub(crate) line_name: String,
-    pub(crate) note: &'static str,
 }
 
-const GPIO_NOTE: &str = "raw GPIO uAPI v2 on a free line of the same chip: kbridge owns its \
-                         own lines, so they cannot be requested directly";
-
-/// Nearest-rank percentile of sorted samples (`pct` in 1..=100).
-fn percentile(sorted: &[u64], pct: usize) -> u64 {
-    if sorted.is_empty() {
-        return 0;
-    }
-    let rank = (sorted.len() * pct).div_ceil(100).max(1);
-    sorted.get(rank - 1).copied().unwrap_or(0)
+/// One target of issue 14.
+#[derive(Debug, Serialize)]
+pub(crate) struct Target {
+    pub(crate) name: &'static str,
+    /// `a / b` of the medians (or the figure itself).
+    pub(crate) value: Option<f64>,
+    /// `<=` or `>=`.
+    pub(crate) cmp: &'static str,
+    pub(crate) limit: f64,
+    /// `None`: not measurable in this run (a row is missing).
+    pub(crate) pass: Option<bool>,
+    pub(crate) detail: String,
 }
 
-impl Measurement {
-    pub(crate) fn new(via: &'static str, op: &'static str, mut samples: Vec<u64>) -> Self {
-        samples.sort_unstable();
-        let n = samples.len();
-        let sum: u128 = samples.iter().map(|&s| u128::from(s)).sum();
-        let mean = sum.checked_div(n as u128).unwrap_or(0);
-        Measurement {
-            via,
-            op,
-            n: u32::try_from(n).unwrap_or(u32::MAX),
-            min_ns: samples.first().copied().unwrap_or(0),
-            p50_ns: percentile(&samples, 50),
-            p99_ns: percentile(&samples, 99),
-            max_ns: samples.last().copied().unwrap_or(0),
-            mean_ns: u64::try_from(mean).unwrap_or(u64::MAX),
-        }
-    }
+/// The CPUs a thread is pinned to: the bench thread and the event readers.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Pins {
+    main: Option<usize>,
+    reader: Option<usize>,
 }
 
-fn nanos(d: Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
-}
-
-/// A progress counter on stderr, only when stderr is a terminal.
-struct Progress {
-    tty: bool,
-}
-
-impl Progress {
-    fn tick(&self, via: &str, op: &str, i: u32, n: u32) {
-        if self.tty && (i % 64 == 0 || i == n) {
-            eprint!("\r\x1b[Kbench {via} {op} {i}/{n}");
-        }
-    }
-
-    fn done(&self) {
-        if self.tty {
-            eprint!("\r\x1b[K");
-        }
+/// The CPUs this process may run on.
+fn allowed_cpus() -> Vec<usize> {
+    match nix::sched::sched_getaffinity(Pid::from_raw(0)) {
+        Ok(set) => (0..CpuSet::count())
+            .filter(|&i| set.is_set(i).unwrap_or(false))
+            .collect(),
+        Err(_) => Vec::new(),
     }
 }
 
-/// Times `n` calls of `f` (after one untimed warm-up call).
-fn series(
-    progress: &Progress,
-    via: &'static str,
-    op: &'static str,
-    n: u32,
-    mut f: impl FnMut() -> Result<(), Failure>,
-) -> Result<Measurement, Failure> {
-    f()?;
-    let mut samples = Vec::with_capacity(n as usize);
-    for i in 1..=n {
-        let t0 = Instant::now();
-        f()?;
-        samples.push(nanos(t0.elapsed()));
-        progress.tick(via, op, i, n);
-    }
-    progress.done();
-    Ok(Measurement::new(via, op, samples))
-}
-
-/// Waits for the change event of `line` to `value` made through `via`.
-pub(crate) fn wait_event(
-    stream: &mut EventStream,
-    line: &str,
-    value: u32,
-    via: Interface,
-) -> Result<(), Failure> {
-    let deadline = Instant::now() + EVENT_TIMEOUT;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let Some(ev) = stream.next_timeout(Some(left))? else {
-            return Err(Failure::Check(format!(
-                "no event for `{line}` = {value} within {} s of a set via {via}",
-                EVENT_TIMEOUT.as_secs()
-            )));
-        };
-        if ev.line != line || ev.new_value != value {
-            continue; // Another line (an input edge), or a stale change.
-        }
-        if source_of(via).is_some_and(|s| s != ev.source) {
-            return Err(Failure::Check(format!(
-                "event for `{line}` after a set via {via} has source {}",
-                ev.source
-            )));
-        }
-        return Ok(());
-    }
-}
-
-/// The board's lines, through the first reading interface that works.
-pub(crate) fn read_lines(cfg: &Config) -> Result<(Vec<LineInfo>, Interface), Failure> {
-    let mut first = None;
-    for via in [
-        Interface::Ioctl,
-        Interface::Procfs,
-        Interface::Sysfs,
-        Interface::Mmap,
-    ] {
-        match kbridge::open(via, cfg).and_then(|mut b| b.lines()) {
-            Ok(lines) => return Ok((lines, via)),
-            Err(e) => {
-                first.get_or_insert(e);
-            }
-        }
-    }
-    Err(first.map_or_else(
-        || Failure::Usage("no interface can read".into()),
-        Failure::from,
-    ))
+/// Pins the calling thread to `cpu`.
+pub(crate) fn pin_to(cpu: usize) -> Result<(), Failure> {
+    let mut set = CpuSet::new();
+    set.set(cpu)
+        .and_then(|()| nix::sched::sched_setaffinity(Pid::from_raw(0), &set))
+        .map_err(|e| Failure::Check(format!("cannot pin to CPU {cpu}: {e}")))
 }
 
 /// The line to measure: `--line`, or the first output, or the first writable line.
@@ -213,222 +168,238 @@ fn pick_line(lines: &[LineInfo], name: Option<&str>) -> Result<LineInfo, Failure
     Ok(line.clone())
 }
 
-struct Run<'a> {
-    cfg: &'a Config,
-    line: &'a LineInfo,
-    n: u32,
-    progress: Progress,
-    results: Vec<Measurement>,
-    skipped: Vec<Skipped>,
-    /// The value the line has now (every set changes it).
-    current: u32,
-    /// The interface that set the line last: the restore tries it first.
-    last_writer: Option<Interface>,
+/// The board's lines, through the first reading interface that works.
+fn read_lines(cfg: &Config) -> Result<Vec<LineInfo>, Failure> {
+    let mut first = None;
+    for via in [
+        Interface::Ioctl,
+        Interface::Procfs,
+        Interface::Sysfs,
+        Interface::Mmap,
+    ] {
+        match kbridge::open(via, cfg).and_then(|mut b| b.lines()) {
+            Ok(lines) => return Ok(lines),
+            Err(e) => {
+                first.get_or_insert(e);
+            }
+        }
+    }
+    Err(first.map_or_else(
+        || Failure::Usage("no interface can read".into()),
+        Failure::from,
+    ))
 }
 
-impl Run<'_> {
-    fn skip(&mut self, via: Interface, op: &'static str, reason: String) {
-        self.skipped.push(Skipped {
-            via: via.name(),
-            op,
-            reason,
-        });
-    }
+/// The ring size: the module's `ring_size` parameter, else the ABI's 128.
+fn ring_size(cfg: &Config) -> u64 {
+    std::fs::read_to_string(cfg.path("/sys/module/kbridge/parameters/ring_size"))
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .filter(|&r: &u64| r >= 2)
+        .unwrap_or(DEFAULT_RING)
+}
 
-    fn interface(&mut self, via: Interface, explicit: bool) -> Result<(), Failure> {
-        let mut backend = match kbridge::open(via, self.cfg) {
-            Ok(b) => b,
-            Err(e) if explicit => return Err(e.into()),
-            Err(e) => {
-                self.skip(via, "all", e.to_string());
-                return Ok(());
-            }
+/// A free line of the GPIO chip whose lines kbridge holds (their consumer is a kbridge line
+/// name), or of `--gpio-chip` / `--gpio-line` when given.
+fn raw_gpio(cfg: &Config, args: &BenchArgs, line: &LineInfo) -> Result<RawLine, Failure> {
+    let dev = cfg.path("/dev");
+    if let (Some(chip), Some(offset)) = (&args.gpio_chip, args.gpio_line) {
+        return RawLine::open(&dev, chip, offset);
+    }
+    let mut entries: Vec<_> = std::fs::read_dir(&dev)
+        .map_err(|e| Failure::Check(format!("cannot list {}: {e}", dev.display())))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("gpiochip"))
+        })
+        .collect();
+    entries.sort();
+    // Candidates (rank, label, offset): the chip of the measured line (consumer
+    // `kbridge:<name>`, as the module requests its lines) first, then any chip with a kbridge
+    // line, then (only with --gpio-chip) the chip named.
+    let own = format!("kbridge:{}", line.name);
+    let mut best: Option<(u8, String, u32)> = None;
+    for path in entries {
+        let Ok(chip) = gpiocdev::Chip::from_path(&path) else {
+            continue;
         };
-        let caps = via.capabilities();
-        let line = self.line;
-        let name = line.name.as_str();
-        if caps.read {
-            let m = series(&self.progress, via.name(), "get", self.n, || {
-                backend.get(&[name])?;
-                Ok(())
-            })?;
-            self.results.push(m);
+        let Ok(info) = chip.info() else { continue };
+        if args.gpio_chip.as_deref().is_some_and(|c| c != info.label) {
+            continue;
+        }
+        let infos: Vec<_> = (0..info.num_lines)
+            .filter_map(|o| chip.line_info(o).ok())
+            .collect();
+        let rank = if infos.iter().any(|l| l.used && l.consumer == own) {
+            0
+        } else if infos
+            .iter()
+            .any(|l| l.used && l.consumer.starts_with("kbridge:"))
+        {
+            1
+        } else if args.gpio_chip.is_some() {
+            2
         } else {
-            self.skip(via, "get", "the interface does not read values".into());
-        }
-        if !caps.write {
-            self.skip(via, "set", "the interface is read-only".into());
-            return Ok(());
-        }
-        let mut current = self.current;
-        let max = self.line.max_value;
-        let m = series(&self.progress, via.name(), "set", self.n, || {
-            let next = kbridge_abi::toggled_value(current, max);
-            backend.set(&[(name, next)])?;
-            current = next;
-            Ok(())
-        })?;
-        self.current = current;
-        self.last_writer = Some(via);
-        self.results.push(m);
-        self.events(via, backend.as_mut())
-    }
-
-    fn events(&mut self, via: Interface, backend: &mut dyn Backend) -> Result<(), Failure> {
-        let mut stream = match kbridge::ChardevEvents::open(self.cfg) {
-            Ok(s) => EventStream::new(Box::new(s)),
-            Err(e) => {
-                self.skip(via, "event", format!("no event stream: {e}"));
-                return Ok(());
-            }
+            continue;
         };
-        let line = self.line;
-        let name = line.name.as_str();
-        let max = line.max_value;
-        let mut current = self.current;
-        let m = series(&self.progress, via.name(), "event", self.n, || {
-            let next = kbridge_abi::toggled_value(current, max);
-            backend.set(&[(name, next)])?;
-            current = next;
-            wait_event(&mut stream, name, next, via)
-        })?;
-        self.current = current;
-        self.results.push(m);
-        Ok(())
-    }
-
-    fn gpio(&mut self, raw: &RawLine) -> Result<(), Failure> {
-        self.results
-            .push(series(&self.progress, GPIO_VIA, "get", self.n, || {
-                raw.get().map(|_| ())
-            })?);
-        let mut v = 0;
-        let m = series(&self.progress, GPIO_VIA, "set", self.n, || {
-            v ^= 1;
-            raw.set(v)
-        })?;
-        self.results.push(m);
-        raw.set(0)
-    }
-
-    /// Puts the line back to `value` (through whichever writer works).
-    fn restore(&self, value: u32) -> Result<(), Failure> {
-        if self.current == value {
-            return Ok(());
-        }
-        let mut first = None;
-        let writers = [Interface::Ioctl, Interface::Chardev, Interface::Sysfs];
-        for via in self.last_writer.into_iter().chain(writers) {
-            match kbridge::open(via, self.cfg).and_then(|mut b| b.set(&[(&self.line.name, value)]))
-            {
-                Ok(()) => return Ok(()),
-                Err(e) => {
-                    first.get_or_insert(e);
-                }
+        let free = infos
+            .iter()
+            .find(|l| !l.used && args.gpio_line.is_none_or(|o| o == l.offset));
+        if let Some(free) = free {
+            if best.as_ref().is_none_or(|b| rank < b.0) {
+                best = Some((rank, info.label.clone(), free.offset));
             }
         }
-        Err(first.map_or_else(|| Failure::Check("cannot restore".into()), Failure::from))
     }
+    if let Some((_, label, offset)) = best {
+        return RawLine::open(&dev, &label, offset);
+    }
+    Err(Failure::Check(
+        "no free line on the GPIO chip behind kbridge's lines".into(),
+    ))
+}
+
+/// Puts `line` back to its value before the run, through the first writer that works.
+fn restore(cfg: &Config, line: &LineInfo, now: u32) -> Result<(), Failure> {
+    if now == line.value {
+        return Ok(());
+    }
+    let mut first = None;
+    for via in [
+        Interface::Ioctl,
+        Interface::Sysfs,
+        Interface::Chardev,
+        Interface::Netlink,
+    ] {
+        match kbridge::open(via, cfg).and_then(|mut b| b.set(&[(&line.name, line.value)])) {
+            Ok(()) => return Ok(()),
+            Err(e) => {
+                first.get_or_insert(e);
+            }
+        }
+    }
+    Err(first.map_or_else(|| Failure::Check("cannot restore".into()), Failure::from))
+}
+
+fn kernel_release() -> String {
+    nix::sys::utsname::uname()
+        .map(|u| u.release().to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 pub(crate) fn collect(args: &BenchArgs, vias: &[Via], cfg: &Config) -> Result<BenchJson, Failure> {
-    let (interfaces, explicit) = selected(vias);
-    let (lines, _) = read_lines(cfg)?;
+    let (named, explicit) = selected(vias);
+    let lines = read_lines(cfg)?;
     let line = pick_line(&lines, args.line.as_deref())?;
-    let mut run = Run {
-        cfg,
-        line: &line,
-        n: args.iterations,
-        progress: Progress {
-            tty: std::io::stderr().is_terminal(),
-        },
-        results: Vec::new(),
-        skipped: Vec::new(),
-        current: line.value,
-        last_writer: None,
-    };
-    let measured = interfaces
-        .iter()
-        .try_for_each(|&via| run.interface(via, explicit));
-    // Restore before reporting a failure of the measurements.
-    let restored = run.restore(line.value);
-    measured?;
-    restored?;
-
-    let gpio = if args.gpio_compare {
-        let raw = RawLine::open(&cfg.path("/dev"), &args.gpio_chip, args.gpio_line)?;
-        run.gpio(&raw)?;
-        Some(GpioJson {
-            chip: raw.path.display().to_string(),
-            label: raw.label.clone(),
-            offset: raw.offset(),
-            line_name: raw.line_name.clone(),
-            note: GPIO_NOTE,
-        })
-    } else {
-        None
-    };
-    Ok(BenchJson {
-        line: line.name.clone(),
-        kind: line.kind.to_string(),
-        iterations: args.iterations,
-        results: run.results,
-        skipped: run.skipped,
-        gpio,
-    })
-}
-
-pub(crate) fn text(out: &mut impl Write, b: &BenchJson) -> std::io::Result<()> {
-    writeln!(
-        out,
-        "line {} ({}), {} iterations each, times in microseconds",
-        b.line, b.kind, b.iterations
-    )?;
-    writeln!(
-        out,
-        "{:<10} {:<6} {:>10} {:>10} {:>10} {:>10}",
-        "VIA", "OP", "MIN", "P50", "P99", "MAX"
-    )?;
-    for m in &b.results {
-        writeln!(
-            out,
-            "{:<10} {:<6} {:>10} {:>10} {:>10} {:>10}",
-            m.via,
-            m.op,
-            output::micros(m.min_ns),
-            output::micros(m.p50_ns),
-            output::micros(m.p99_ns),
-            output::micros(m.max_ns)
-        )?;
-    }
-    for s in &b.skipped {
-        // Only what could not be measured for a reason other than the interface's kind.
-        if s.op == "all" || s.op == "event" {
-            let head = match s.op {
-                "all" => format!("skipped {}: ", s.via),
-                op => format!("skipped {} {op}: ", s.via),
-            };
-            let reason = output::fit(&s.reason, 80 - head.chars().count());
-            writeln!(out, "{head}{reason}")?;
+    if explicit {
+        // A named interface that is not there is an error, not a skip.
+        for &via in &named {
+            kbridge::open(via, cfg)?;
         }
     }
-    if let Some(g) = &b.gpio {
-        let name = if g.line_name.is_empty() {
-            String::new()
-        } else {
-            format!(" \"{}\"", g.line_name)
-        };
-        let head = format!(
-            "{GPIO_VIA}: {} line {}{name} (chip \"{}\"), raw uAPI v2:",
-            g.chip, g.offset, g.label
-        );
-        writeln!(out, "{}", output::fit(&head, 80))?;
-        writeln!(
-            out,
-            "  a free line of the chip behind kbridge (kbridge owns its own lines)"
-        )?;
+    let cpus = allowed_cpus();
+    let pins = Pins {
+        main: cpus.first().copied(),
+        reader: cpus.get(1).copied(),
+    };
+    if let Some(cpu) = pins.main {
+        pin_to(cpu)?;
     }
-    Ok(())
+    let ring = ring_size(cfg);
+    let ioctl = IoctlBackend::open(cfg).and_then(|mut b| b.board());
+    let mut run = Run {
+        cfg,
+        has_ioctl: ioctl.is_ok(),
+        only: explicit.then_some(named),
+        line_max: line.max_value,
+        k: args.ops_per_batch,
+        batches: args.batches as usize,
+        rows: Vec::new(),
+        skipped: Vec::new(),
+    };
+    if let Err(e) = &ioctl {
+        run.skip("ioctl, mmap and the event tests", e);
+    }
+    let raw = match raw_gpio(cfg, args, &line) {
+        Ok(r) => Some(r),
+        Err(e) if args.gpio_chip.is_some() || args.gpio_line.is_some() => return Err(e),
+        Err(e) => {
+            run.skip("gpio-v2 baseline", format!("{e:?}"));
+            None
+        }
+    };
+    let current = Rc::new(Cell::new(line.value));
+    let measured = (|| -> Result<_, Failure> {
+        run.reads(&line, raw.as_ref())?;
+        run.writes(&line, &current, raw.as_ref())?;
+        run.slow(&line, &current)?;
+        if !run.has_ioctl {
+            return Ok((Vec::new(), Vec::new(), Vec::new()));
+        }
+        let mut w = Writer::new(cfg, &line.name, current.get())?;
+        let mut tput = Vec::new();
+        let mut lat = Vec::new();
+        let mut bursts = Vec::new();
+        let result = (|| -> Result<(), Failure> {
+            for t in Transport::ALL {
+                if t == Transport::Bpf && !kbridge::bpf::status(cfg).is_ok_and(|s| s.attached) {
+                    run.skip(
+                        "bpf-ring events",
+                        "the BPF program is not attached (kbridge bpf attach)",
+                    );
+                    continue;
+                }
+                tput.push(events::throughput(t, cfg, &mut w, pins, args.event_count)?);
+                lat.push(events::latency(
+                    t,
+                    cfg,
+                    &mut w,
+                    pins,
+                    args.latency_samples as usize,
+                )?);
+            }
+            bursts = events::bursts(cfg, &mut w, ring)?;
+            Ok(())
+        })();
+        current.set(w.value());
+        result?;
+        Ok((tput, lat, bursts))
+    })();
+    // Put the line back before reporting anything.
+    let restored = restore(cfg, &line, current.get());
+    let (throughput, latency, burst) = measured?;
+    restored?;
+    let targets = targets(&run);
+    let correct = burst.iter().all(|b| b.ok);
+    Ok(BenchJson {
+        format: 2,
+        kernel: kernel_release(),
+        line: line.name.clone(),
+        kind: line.kind.to_string(),
+        cpus,
+        pinned_cpu: pins.main,
+        reader_cpu: pins.reader,
+        batches: args.batches as usize,
+        warmup: WARMUP,
+        ops_per_batch: args.ops_per_batch,
+        ring,
+        gpio: raw.as_ref().map(|r| GpioJson {
+            chip: r.path.display().to_string(),
+            label: r.label.clone(),
+            offset: r.offset(),
+            line_name: r.line_name.clone(),
+        }),
+        rows: run.rows,
+        skipped: run.skipped,
+        throughput,
+        latency,
+        burst,
+        targets,
+        correct,
+    })
 }
 
 pub(crate) fn run(
@@ -439,27 +410,24 @@ pub(crate) fn run(
     out: &mut impl Write,
 ) -> Result<(), Failure> {
     let b = collect(args, vias, cfg)?;
+    if let Some(path) = &args.save {
+        let mut doc = Vec::new();
+        output::document(&mut doc, true, &b, text)?;
+        std::fs::write(path, doc)
+            .map_err(|e| Failure::Check(format!("cannot write {}: {e}", path.display())))?;
+    }
     output::document(out, json, &b, text)?;
+    if !b.correct {
+        return Err(Failure::Check(
+            "event burst accounting is wrong (see the burst rows)".into(),
+        ));
+    }
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn percentiles_are_nearest_rank() {
-        let m = Measurement::new("x", "get", (1..=100).rev().collect());
-        assert_eq!(
-            (m.n, m.min_ns, m.p50_ns, m.p99_ns, m.max_ns, m.mean_ns),
-            (100, 1, 50, 99, 100, 50)
-        );
-        let m = Measurement::new("x", "get", vec![7]);
-        assert_eq!((m.p50_ns, m.p99_ns, m.max_ns), (7, 7, 7));
-        let m = Measurement::new("x", "get", vec![1, 2, 3]);
-        assert_eq!((m.p50_ns, m.p99_ns, m.max_ns), (2, 3, 3));
-        assert_eq!(percentile(&[], 50), 0);
-    }
 
     #[test]
     fn line_choice() {

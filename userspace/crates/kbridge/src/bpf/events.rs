@@ -64,10 +64,14 @@ impl BpfEvents {
         let mut dropped_total = read_stats(&dir)?.ringbuf_dropped as u32;
         let mut ring = sys::ringbuf::RingReader::map(&fd, size, page)
             .map_err(|e| io_error("map the ring buffer", &dir.join(PIN_EVENTS), e))?;
-        // Discard what was queued before this reader existed.
+        // Discard what was queued before this reader existed. A drained record carries the
+        // total of its own time, older than the one just read when the ring was full: keep
+        // the newer, or this reader's first event would count drops from before it existed.
         while let Some(item) = ring.next() {
             if let Some(rec) = decode(&item) {
-                dropped_total = rec.dropped;
+                if (drop_delta(dropped_total, rec.dropped) as i32) > 0 {
+                    dropped_total = rec.dropped;
+                }
             }
         }
         Ok(BpfEvents {

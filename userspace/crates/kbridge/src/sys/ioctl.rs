@@ -15,6 +15,8 @@ mod raw {
     nix::ioctl_readwrite_bad!(get_values, abi::IOC_GET_VALUES, abi::IocValues);
     nix::ioctl_readwrite_bad!(set_values, abi::IOC_SET_VALUES, abi::IocValues);
     nix::ioctl_write_ptr_bad!(toggle, abi::IOC_TOGGLE, abi::IocToggle);
+    nix::ioctl_readwrite_bad!(get_bits, abi::IOC_GET_BITS, abi::IocBits);
+    nix::ioctl_readwrite_bad!(set_bits, abi::IOC_SET_BITS, abi::IocBits);
 }
 
 /// `KBRIDGE_IOC_BOARD_INFO`.
@@ -53,6 +55,49 @@ pub(crate) fn set_values(fd: BorrowedFd<'_>, mut arg: abi::IocValues) -> io::Res
     // copy) whose `size` field bounds what the kernel touches to `arg` itself.
     unsafe { raw::set_values(fd.as_raw_fd(), &mut arg) }?;
     Ok(arg.seq)
+}
+
+/// `KBRIDGE_IOC_GET_VALUES` (`set` false) or `SET_VALUES` (`set` true) on a caller-owned
+/// request, in place: the fast path reuses one prebuilt struct, so nothing is built or copied
+/// per call. `arg.size` is forced to the v1 size.
+#[inline]
+pub(crate) fn values_in_place(
+    fd: BorrowedFd<'_>,
+    set: bool,
+    arg: &mut abi::IocValues,
+) -> io::Result<()> {
+    arg.size = abi::IOC_VALUES_SIZE_V1 as u32;
+    if set {
+        // SAFETY: as in `board_info`: valid borrowed fd, `arg` is a live, exclusively borrowed
+        // `IocValues` whose `size` field (set just above) bounds what the kernel touches to
+        // `arg` itself.
+        unsafe { raw::set_values(fd.as_raw_fd(), arg) }?;
+    } else {
+        // SAFETY: as for the set above.
+        unsafe { raw::get_values(fd.as_raw_fd(), arg) }?;
+    }
+    Ok(())
+}
+
+/// `KBRIDGE_IOC_GET_BITS` (`set` false) or `SET_BITS` (`set` true) on a caller-owned request,
+/// in place. `arg.size` is forced to the v1 size. A kernel without them answers `ENOTTY`.
+#[inline]
+pub(crate) fn bits_in_place(
+    fd: BorrowedFd<'_>,
+    set: bool,
+    arg: &mut abi::IocBits,
+) -> io::Result<()> {
+    arg.size = abi::IOC_BITS_SIZE_V1 as u32;
+    if set {
+        // SAFETY: valid borrowed fd; `arg` is a live, exclusively borrowed `IocBits` whose
+        // `size` field (set just above) is its own size, so the kernel reads and writes at
+        // most `size_of::<IocBits>()` bytes, all inside `arg`.
+        unsafe { raw::set_bits(fd.as_raw_fd(), arg) }?;
+    } else {
+        // SAFETY: as for the set above.
+        unsafe { raw::get_bits(fd.as_raw_fd(), arg) }?;
+    }
+    Ok(())
 }
 
 /// `KBRIDGE_IOC_TOGGLE` for the lines in `mask`.
@@ -105,6 +150,16 @@ mod tests {
                 size_of::<abi::IocValues>()
             ))
         );
+        for (nr, num) in [(5, abi::IOC_GET_BITS), (6, abi::IOC_SET_BITS)] {
+            assert_eq!(
+                num,
+                n(nix::request_code_readwrite!(
+                    b'J',
+                    nr,
+                    size_of::<abi::IocBits>()
+                ))
+            );
+        }
         assert_eq!(
             abi::IOC_TOGGLE,
             n(nix::request_code_write!(
@@ -122,6 +177,13 @@ mod tests {
         let path = std::env::temp_dir().join(format!("kbridge-ioctl-{}", std::process::id()));
         let file = std::fs::File::create(&path).unwrap();
         let err = super::board_info(file.as_fd()).unwrap_err();
+        let mut bits = abi::IocBits::request(1, 1);
+        bits.size = 0;
+        let e2 = super::bits_in_place(file.as_fd(), true, &mut bits).unwrap_err();
+        assert_eq!(bits.size as usize, abi::IOC_BITS_SIZE_V1, "size forced");
+        let mut vals = abi::IocValues::request(1);
+        let e3 = super::values_in_place(file.as_fd(), false, &mut vals).unwrap_err();
+        assert_eq!((e2.raw_os_error(), e3.raw_os_error()), (Some(25), Some(25)));
         let _ = std::fs::remove_file(&path);
         assert_eq!(err.raw_os_error(), Some(25)); // ENOTTY
     }
