@@ -10,6 +10,10 @@ kbridge bench -n 100 -k 8 --events 300 --latency-samples 20 --json >/tmp/b85.jso
 # Exit 1 means wrong burst accounting (checked row by row below); 0 otherwise.
 case $rc in 0|1) ktest_pass bench-ran ;; *) ktest_fail bench-ran "exit $rc: $(tail -2 /tmp/b85.err)" ;; esac
 expect_eq bench-restored "$(kbridge get relay)" "$before"
+# The get/set rows ran without the BPF program (it runs on every change); the
+# bench attached it only for its own rows and events, and detached it after.
+check bpf-not-during-fast-rows grep -q '"bpf_during_fast_rows":false' /tmp/b85.json
+check bpf-detached-after sh -c 'kbridge bpf status | grep -q "^attached  no"'
 
 # The document parses: one object, brackets balanced outside strings.
 json_ok=$(awk 'BEGIN { RS = "\001" } {

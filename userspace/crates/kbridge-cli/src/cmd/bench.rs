@@ -67,6 +67,10 @@ pub(crate) struct BenchJson {
     pub(crate) warmup: usize,
     pub(crate) ops_per_batch: u32,
     pub(crate) ring: u64,
+    /// Whether kbridge's BPF program was attached while the get and set rows ran (it runs
+    /// on every change, so a set costs more with it). The bench attaches it itself only for
+    /// the BPF rows and the event tests, after the fast rows, and detaches it again.
+    pub(crate) bpf_during_fast_rows: bool,
     pub(crate) gpio: Option<GpioJson>,
     pub(crate) rows: Vec<Row>,
     pub(crate) skipped: Vec<Skipped>,
@@ -284,6 +288,30 @@ fn restore(cfg: &Config, line: &LineInfo, now: u32) -> Result<(), Failure> {
     Err(first.map_or_else(|| Failure::Check("cannot restore".into()), Failure::from))
 }
 
+/// kbridge's BPF program attached by the bench for the rows and events that need it, if
+/// it was not attached already; detached again on drop (also on errors).
+struct BpfForEvents<'a> {
+    cfg: &'a Config,
+    owned: bool,
+}
+
+impl<'a> BpfForEvents<'a> {
+    fn attach(cfg: &'a Config, already: bool) -> Self {
+        // A failed attach leaves the BPF rows and ring events to skip with their reason.
+        let owned = !already && kbridge::bpf::attach(cfg).is_ok();
+        BpfForEvents { cfg, owned }
+    }
+}
+
+impl Drop for BpfForEvents<'_> {
+    fn drop(&mut self) {
+        if self.owned {
+            // Best effort: a failure leaves the pins for `kbridge bpf detach`.
+            let _ = kbridge::bpf::detach(self.cfg);
+        }
+    }
+}
+
 fn kernel_release() -> String {
     nix::sys::utsname::uname()
         .map(|u| u.release().to_string_lossy().into_owned())
@@ -332,9 +360,12 @@ pub(crate) fn collect(args: &BenchArgs, vias: &[Via], cfg: &Config) -> Result<Be
         }
     };
     let current = Rc::new(Cell::new(line.value));
+    let bpf_before = kbridge::bpf::status(cfg).is_ok_and(|s| s.attached);
     let measured = (|| -> Result<_, Failure> {
         run.reads(&line, raw.as_ref())?;
         run.writes(&line, &current, raw.as_ref())?;
+        // Only now the BPF program, for its rows and ring events (detached again on drop).
+        let _bpf = BpfForEvents::attach(cfg, bpf_before);
         run.slow(&line, &current)?;
         if !run.has_ioctl {
             return Ok((Vec::new(), Vec::new(), Vec::new()));
@@ -386,6 +417,7 @@ pub(crate) fn collect(args: &BenchArgs, vias: &[Via], cfg: &Config) -> Result<Be
         warmup: WARMUP,
         ops_per_batch: args.ops_per_batch,
         ring,
+        bpf_during_fast_rows: bpf_before,
         gpio: raw.as_ref().map(|r| GpioJson {
             chip: r.path.display().to_string(),
             label: r.label.clone(),
