@@ -60,7 +60,7 @@ pub use interface::{Capabilities, Interface, UnknownInterface};
 pub use ioctl::IoctlBackend;
 pub use kbridge_abi::ABI_VERSION;
 pub use line::Line;
-pub use mmap::MmapBackend;
+pub use mmap::{MmapBackend, Slot};
 pub use netlink::{NetlinkBackend, NetlinkEvents};
 pub use procfs::ProcfsBackend;
 pub use sysfs::SysfsBackend;

@@ -20,6 +20,12 @@ const VIA: Interface = Interface::Mmap;
 /// stores, so this is only reached if something is badly wrong).
 const MAX_ATTEMPTS: u32 = 10_000;
 
+/// A line's value slot in the shared page ([`MmapBackend::slot`], [`MmapBackend::read`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Slot {
+    off: usize,
+}
+
 /// Read-only backend over the shared page.
 #[derive(Debug)]
 pub struct MmapBackend {
@@ -49,10 +55,43 @@ impl MmapBackend {
     /// loads and two fences when the kernel is not writing; no copy, no allocation.
     #[inline]
     pub fn value(&self, line: &Line) -> Result<u32> {
-        if line.index() >= self.table.len() {
+        let index = line.index();
+        // The table has at most MAX_LINES entries, so an index below its length has a slot:
+        // the offset needs no second check.
+        if index >= self.table.len() {
             return Err(not_a_line(line));
         }
-        read_value(&self.page, line.index(), MAX_ATTEMPTS)
+        let off =
+            abi::SHARED_OFF_LINES + index * abi::SHARED_LINE_SIZE + abi::SHARED_LINE_OFF_VALUE;
+        match read_consistent(&self.page, MAX_ATTEMPTS, |p| p.load_u32(off)) {
+            Some(v) => Ok(v),
+            None => Err(busy()),
+        }
+    }
+
+    /// A line's value slot in the page, resolved once for [`MmapBackend::read`] (`NotFound`
+    /// for a line this board doesn't have).
+    pub fn slot(&self, line: &Line) -> Result<Slot> {
+        let index = line.index();
+        if index >= self.table.len() {
+            return Err(not_a_line(line));
+        }
+        Ok(Slot {
+            off: abi::SHARED_OFF_LINES + index * abi::SHARED_LINE_SIZE + abi::SHARED_LINE_OFF_VALUE,
+        })
+    }
+
+    /// The value in `slot`: the fastest read, for polling loops. Everything that can fail was
+    /// checked by [`MmapBackend::slot`], so this returns the value itself: the seqcount loop
+    /// a C client writes (it retries while the kernel is inside an update, which lasts a few
+    /// stores).
+    #[inline]
+    pub fn read(&self, slot: Slot) -> u32 {
+        loop {
+            if let Some(v) = read_consistent(&self.page, MAX_ATTEMPTS, |p| p.load_u32(slot.off)) {
+                return v;
+            }
+        }
     }
 
     /// The values bitmap: bit `i` set iff line `i` is not 0, one consistent read.
