@@ -2,8 +2,8 @@
 # Build the guest initramfs for a lane: scripts/initramfs.sh <lane> <kbridge.ko>
 # Contents: busybox, tests/guest (init, runner, tests), the module, the agent
 # (out/agent/kbridge, when built), mosquitto with its libraries and a test PKI
-# (scripts/mosquitto.sh). Uses the lane kernel's gen_init_cpio so no
-# root is needed for /dev/console. Prints the path of the .cpio.gz.
+# (scripts/mosquitto.sh), bpftool with its libraries (scripts/debroot.sh). Uses the
+# lane kernel's gen_init_cpio so no root is needed for /dev/console. Prints the path of the .cpio.gz.
 . "$(dirname "$0")/lib.sh"
 lane=${1:?usage: initramfs.sh <lane> <kbridge.ko>}; ko=${2:?kbridge.ko path}
 kdir=$(kb_kernel_dir "$lane")
@@ -47,12 +47,24 @@ agent="$KB_OUT/agent/kbridge"
     else
         kb_log "warning: no mosquitto for the guest; t75-mqtt.sh will skip"
     fi
+    # bpftool (and its libraries) for tests/guest/t61-bpftool.sh, the third-party client
+    # docs/bpf.md describes; without it that test skips. Libraries mosquitto already
+    # brought (the loader, libc) are listed once: the first tree wins (see the awk below),
+    # so the loader and libc always come from one package version.
+    if bt=$("$KB_ROOT/scripts/debroot.sh" bpftool "$KB_BPFTOOL_PACKAGES" usr/sbin/bpftool); then
+        for d in /lib/aarch64-linux-gnu /usr/sbin; do echo "dir $d 0755 0 0"; done
+        ( cd "$bt" && find . -type f | sort ) | while read -r f; do
+            echo "file /${f#./} $bt/${f#./} $(stat -c %a "$bt/$f") 0 0"
+        done
+    else
+        kb_log "warning: no bpftool for the guest; t61-bpftool.sh will skip"
+    fi
     echo "dir /etc/udev 0755 0 0"
     echo "dir /etc/udev/rules.d 0755 0 0"
     echo "file /etc/udev/rules.d/60-kbridge.rules $KB_ROOT/meta-kbridge/recipes-kbridge/kbridge/files/60-kbridge.rules 0644 0 0"
     echo "file /etc/passwd $out/passwd 0644 0 0"
     echo "file /etc/group $out/group 0644 0 0"
-} > "$list"
+} | awk '!seen[$2]++' > "$list"  # each path once (mosquitto and bpftool share libraries)
 
 "$kdir/usr/gen_init_cpio" "$list" | gzip -1 > "$out/initramfs.cpio.gz.tmp" || kb_die "gen_init_cpio failed"
 mv "$out/initramfs.cpio.gz.tmp" "$out/initramfs.cpio.gz"

@@ -73,7 +73,7 @@ fi
 check info-via-bpf sh -c 'kbridge info --via bpf | grep -q "^seq"'
 check bpf-is-read-only sh -c '! kbridge set relay 1 --via bpf 2>/dev/null'
 kbridge set relay 1 --via bpf >/dev/null 2>&1; expect_eq bpf-set-exit "$?" 2
-# bpffs shows the BTF-typed maps to plain tools (bpftool is not in the guest).
+# bpffs shows the BTF-typed maps to plain tools (bpftool: t61-bpftool.sh).
 cat "$PIN/lines" > /tmp/bpf-lines 2>&1; echo "cat $PIN/lines:"; head -3 /tmp/bpf-lines
 check cat-line-map grep -q '^0: {' /tmp/bpf-lines
 
