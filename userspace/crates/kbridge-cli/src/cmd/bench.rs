@@ -38,7 +38,7 @@ use self::events::{Burst, Latency, Throughput, Transport, Writer};
 use self::rows::Run;
 use self::targets::targets;
 use crate::cli::{BenchArgs, Via};
-use crate::cmd::gpio::RawLine;
+use crate::cmd::gpio::{self, RawLine};
 use crate::cmd::selected;
 use crate::output;
 use crate::Failure;
@@ -210,17 +210,7 @@ fn raw_gpio(cfg: &Config, args: &BenchArgs, line: &LineInfo) -> Result<RawLine, 
     if let (Some(chip), Some(offset)) = (&args.gpio_chip, args.gpio_line) {
         return RawLine::open(&dev, chip, offset);
     }
-    let mut entries: Vec<_> = std::fs::read_dir(&dev)
-        .map_err(|e| Failure::Check(format!("cannot list {}: {e}", dev.display())))?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("gpiochip"))
-        })
-        .collect();
-    entries.sort();
+    let entries = gpio::chip_paths(&dev)?;
     // Candidates (rank, label, offset): the chip of the measured line (consumer
     // `kbridge:<name>`, as the module requests its lines) first, then any chip with a kbridge
     // line, then (only with --gpio-chip) the chip named.

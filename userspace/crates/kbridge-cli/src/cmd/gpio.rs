@@ -33,7 +33,7 @@ fn failed(what: impl std::fmt::Display) -> Failure {
 }
 
 /// The GPIO character devices in `dev_dir`, in name order.
-fn chip_paths(dev_dir: &Path) -> Result<Vec<PathBuf>, Failure> {
+pub(crate) fn chip_paths(dev_dir: &Path) -> Result<Vec<PathBuf>, Failure> {
     let entries = std::fs::read_dir(dev_dir)
         .map_err(|e| failed(format!("cannot list {}: {e}", dev_dir.display())))?;
     let mut paths: Vec<PathBuf> = entries
