@@ -41,9 +41,17 @@ pub(super) fn targets(run: &Run<'_>) -> Vec<Target> {
         .row("ioctl", "get-bits", "bare")
         .filter(|_| run.line_max == 1)
         .or_else(|| run.row("ioctl", "get-values", "bare"));
-    let get_by_bits = get_bare.is_some_and(|r| r.op == "get-bits");
+    let get_cmd = if get_bare.is_some_and(|r| r.op == "get-bits") {
+        "GET_BITS"
+    } else {
+        "GET_VALUES"
+    };
+    let set_cmd = if run.row("ioctl", "set-bits", "bare").is_some() {
+        "SET_BITS"
+    } else {
+        "SET_VALUES"
+    };
     let mm = run.row("mmap", "value", "library");
-    let via_bits = run.row("ioctl", "set-bits", "bare").is_some();
     vec![
         target(
             "ioctl set / raw GPIO v2 set",
@@ -51,8 +59,7 @@ pub(super) fn targets(run: &Run<'_>) -> Vec<Target> {
             "<=",
             1.25,
             format!(
-                "library set of one line ({}) vs GPIO_V2_LINE_SET_VALUES on the same chip",
-                if via_bits { "SET_BITS" } else { "SET_VALUES" }
+                "library set of one line ({set_cmd}) vs GPIO_V2_LINE_SET_VALUES on the same chip"
             ),
         ),
         target(
@@ -60,14 +67,7 @@ pub(super) fn targets(run: &Run<'_>) -> Vec<Target> {
             ratio(get, run.row("getppid", "call", "baseline")),
             "<=",
             1.5,
-            format!(
-                "library get of one line ({}) vs getppid()",
-                if get_by_bits {
-                    "GET_BITS"
-                } else {
-                    "GET_VALUES"
-                }
-            ),
+            format!("library get of one line ({get_cmd}) vs getppid()"),
         ),
         target(
             "ioctl get / mmap read",
@@ -81,24 +81,14 @@ pub(super) fn targets(run: &Run<'_>) -> Vec<Target> {
             ratio(get, get_bare),
             "<=",
             1.10,
-            format!(
-                "library overhead over the bare {}",
-                if get_by_bits {
-                    "GET_BITS"
-                } else {
-                    "GET_VALUES"
-                }
-            ),
+            format!("library overhead over the bare {get_cmd}"),
         ),
         target(
             "ioctl set: library / bare",
             ratio(set, set_bare),
             "<=",
             1.10,
-            format!(
-                "library overhead over the bare {}",
-                if via_bits { "SET_BITS" } else { "SET_VALUES" }
-            ),
+            format!("library overhead over the bare {set_cmd}"),
         ),
         target(
             "mmap read: library / bare",
