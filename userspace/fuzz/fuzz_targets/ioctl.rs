@@ -3,7 +3,8 @@
 //! ioctl validators: `check_user_size` and every `Ioc*::check_input` over arbitrary bytes read
 //! as the structs, the way the module reads them (`kmod/iface/ioctl.rs`: the `size` word, the
 //! v1 struct, the zero tail). Each verdict is checked against the rule it implements, written
-//! out independently here.
+//! out independently in `userspace/test-support/abi_rules.rs` (shared with kbridge-abi's
+//! property tests).
 //!
 //! Input: byte 0 picks the struct, byte 1 the board's number of lines (0..=71, past
 //! `MAX_LINES` = 64 on purpose), bytes 2..4 an arbitrary `known` size; the rest is the caller's
@@ -12,10 +13,14 @@
 #![no_main]
 
 use kbridge_abi::{
-    self as abi, IocBits, IocBoardInfo, IocInputError, IocLineInfo, IocToggle, IocValues,
-    SizeError, UserSize, IOC_STRUCT_MAX_SIZE,
+    self as abi, IocBits, IocBoardInfo, IocInputError, IocLineInfo, IocToggle, IocValues, UserSize,
+    IOC_STRUCT_MAX_SIZE,
 };
 use libfuzzer_sys::fuzz_target;
+
+#[path = "../../test-support/abi_rules.rs"]
+mod abi_rules;
+use abi_rules::{input_rule, mask_ok, size_rule};
 
 /// A struct every bit pattern of which is a valid value.
 ///
@@ -46,38 +51,14 @@ fn read<T: Pod>(buf: &[u8]) -> Option<T> {
 /// `check_user_size` against its rule, for one `known` size.
 fn check_size(user: u32, known: usize) {
     let got = abi::check_user_size(user, known);
-    let u = user as usize;
-    let want = if user > IOC_STRUCT_MAX_SIZE {
-        Err(SizeError::TooBig)
-    } else if u < known {
-        Err(SizeError::TooSmall)
-    } else if u == known {
-        Ok(UserSize::Exact)
-    } else {
-        Ok(UserSize::Larger { extra: u - known })
-    };
-    assert_eq!(got, want, "check_user_size({user}, {known})");
+    assert_eq!(
+        got,
+        size_rule(user, known),
+        "check_user_size({user}, {known})"
+    );
     if let Ok(UserSize::Larger { extra }) = got {
+        let u = user as usize;
         assert!(extra > 0 && known + extra == u && u <= IOC_STRUCT_MAX_SIZE as usize);
-    }
-}
-
-/// `mask` is non-empty and names lines of the board only.
-fn mask_ok(mask: u64, num_lines: u32) -> bool {
-    mask != 0 && (0..64).all(|i| mask & (1u64 << i) == 0 || i < num_lines)
-}
-
-/// The verdict of the mask structs' rule: flags zero, then reserved words zero, then a mask
-/// of existing lines, in that order.
-fn want_input(flags: u32, reserved: &[u32], mask: u64, n: u32) -> Result<(), IocInputError> {
-    if flags != 0 {
-        Err(IocInputError::Flags)
-    } else if reserved.iter().any(|&w| w != 0) {
-        Err(IocInputError::Reserved)
-    } else if !mask_ok(mask, n) {
-        Err(IocInputError::Mask)
-    } else {
-        Ok(())
     }
 }
 
@@ -140,20 +121,20 @@ fuzz_target!(|data: &[u8]| {
         }
         2 => {
             if let Some(v) = read_struct::<IocValues>(buf, abi::IOC_VALUES_SIZE_V1) {
-                let want = want_input(v.flags, &v.reserved, v.mask, n);
+                let want = input_rule(v.flags, &v.reserved, v.mask, n);
                 assert_eq!(v.check_input(n), want, "{v:?} with {n} lines");
             }
         }
         3 => {
             if let Some(v) = read_struct::<IocToggle>(buf, abi::IOC_TOGGLE_SIZE_V1) {
-                let want = want_input(v.flags, &v.reserved, v.mask, n);
+                let want = input_rule(v.flags, &v.reserved, v.mask, n);
                 assert_eq!(v.check_input(n), want, "{v:?} with {n} lines");
             }
         }
         _ => {
             // No reserved words in IocBits.
             if let Some(v) = read_struct::<IocBits>(buf, abi::IOC_BITS_SIZE_V1) {
-                let want = want_input(v.flags, &[], v.mask, n);
+                let want = input_rule(v.flags, &[], v.mask, n);
                 assert_eq!(v.check_input(n), want, "{v:?} with {n} lines");
             }
         }

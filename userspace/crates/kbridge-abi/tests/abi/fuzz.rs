@@ -8,8 +8,10 @@
 //! What must hold: no panic on any input; what parses, prints back to itself; the validators
 //! accept exactly what their rules say.
 
-use kbridge_abi::{self as abi, nl, Command, IocInputError, IocValues, SizeError, UserSize};
+use kbridge_abi::{self as abi, nl, Command, IocValues};
 use proptest::prelude::*;
+
+use crate::abi_rules::{input_rule, size_rule};
 
 fn config() -> ProptestConfig {
     ProptestConfig {
@@ -105,33 +107,12 @@ proptest! {
         num_lines in 0u32..=64,
     ) {
         let v = IocValues { flags, reserved, ..IocValues::request(mask) };
-        let all = abi::lines_mask(num_lines);
-        let want = if flags != 0 {
-            Err(IocInputError::Flags)
-        } else if reserved != [0; 4] {
-            Err(IocInputError::Reserved)
-        } else if mask == 0 || mask & !all != 0 {
-            Err(IocInputError::Mask)
-        } else {
-            Ok(())
-        };
-        prop_assert_eq!(v.check_input(num_lines), want);
+        prop_assert_eq!(v.check_input(num_lines), input_rule(flags, &reserved, mask, num_lines));
     }
 
     #[test]
     fn ioctl_sizes(user in any::<u32>(), known in 1usize..4096) {
-        let got = abi::check_user_size(user, known);
-        let u = user as usize;
-        let want = if user > abi::IOC_STRUCT_MAX_SIZE {
-            Err(SizeError::TooBig)
-        } else if u < known {
-            Err(SizeError::TooSmall)
-        } else if u == known {
-            Ok(UserSize::Exact)
-        } else {
-            Ok(UserSize::Larger { extra: u - known })
-        };
-        prop_assert_eq!(got, want);
+        prop_assert_eq!(abi::check_user_size(user, known), size_rule(user, known));
     }
 
     #[test]

@@ -15,6 +15,9 @@
 
 #[path = "../../../../test-support/ptest.rs"]
 mod ptest;
+// The validators' rules, shared with the cargo-fuzz targets (userspace/fuzz).
+#[path = "../../../../test-support/abi_rules.rs"]
+mod abi_rules;
 
 mod c_header;
 mod commands;
