@@ -102,8 +102,12 @@ impl LineDirs {
                 ffi::kbridge_glue_kobject_create(name.as_ptr().cast::<c_char>(), reg.dir.as_ptr())
             };
             let k = NonNull::new(k).ok_or(ENOMEM)?;
+            // Undoes the creation of `k` (not owned by `reg` yet) as `drop` does for the
+            // others: out of sysfs, then our reference.
             let put = |k: NonNull<ffi::kobject>| {
-                // SAFETY: not owned by `reg`; drop our reference.
+                // SAFETY: `k` is live and in sysfs (created and added above).
+                unsafe { ffi::kbridge_glue_kobject_del(k.as_ptr()) };
+                // SAFETY: our reference, given up once.
                 unsafe { ffi::kbridge_glue_kobject_put(k.as_ptr()) };
             };
             // SAFETY: `k` is live.
